@@ -1,0 +1,60 @@
+"""The annotation marketplace: ``create_app`` builds the Flask application; nothing binds at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, overridden by ``config`` (tests pass their own)."""
+    from marketplace import cli, db, i18n
+    from marketplace.config import load_config
+    from marketplace.web import auth, errors, pages
+    from marketplace.web.api import api_bp
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 JSON: names and texts stay readable
+
+    db.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+
+    # Domain API modules register their endpoints on the shared API blueprint when imported.
+    _import_api_modules()
+    csrf.exempt(api_bp)  # the API checks CSRF itself for cookie-authenticated writes (web.auth)
+    app.register_blueprint(api_bp)
+
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.projects.views import bp as projects_bp
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(projects_bp)
+
+    from workers import queues
+
+    queues.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _import_api_modules() -> None:
+    import marketplace.accounts.api
+    import marketplace.projects.api  # noqa: F401

@@ -1,0 +1,88 @@
+"""Configuration: defaults, overridden by the environment, overridden by the caller.
+
+Why one function instead of module-level settings: nothing may bind at import time, so tests and
+the CLI can build several differently configured apps in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: Locales with complete catalogs. BCP 47 spelling; the catalog folder uses Babel's underscore form.
+DEFAULT_LOCALES = ("en", "es", "ar", "hi", "zh-Hans")
+
+#: Scripts written right-to-left; the base template sets ``dir="rtl"`` for these languages.
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (``postgres://`` or ``postgresql://``)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the app configuration.
+
+    ``DATABASE_URL`` and ``REDIS_URL`` keep their usual names; everything else is ``MARKETPLACE_*``.
+    Without ``DATABASE_URL`` the service uses a SQLite file under ``instance/``; without ``REDIS_URL``
+    background jobs run in-process.
+    """
+    env = os.environ if environ is None else environ
+    cfg: dict[str, Any] = {
+        "SECRET_KEY": env.get("MARKETPLACE_SECRET_KEY") or "",
+        "ENV": env.get("MARKETPLACE_ENV", "production"),
+        "DATABASE_URL": normalize_database_url(env.get("DATABASE_URL") or _sqlite_default()),
+        "DATABASE_ECHO": _env_bool(env.get("MARKETPLACE_DATABASE_ECHO", "0")),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # "rq": enqueue to Redis; "inline": run in the calling request; "thread": run in a background
+        # thread of this process (the embedded default, so a page can watch a job's progress).
+        "JOBS_MODE": env.get("MARKETPLACE_JOBS_MODE") or None,
+        "SUPPORTED_LOCALES": tuple(
+            code.strip()
+            for code in env.get("MARKETPLACE_SUPPORTED_LOCALES", ",".join(DEFAULT_LOCALES)).split(",")
+            if code.strip()
+        ),
+        "DEFAULT_LOCALE": env.get("MARKETPLACE_DEFAULT_LOCALE", "en"),
+        "STRIPE_SECRET_KEY": env.get("MARKETPLACE_STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("MARKETPLACE_STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("MARKETPLACE_STRIPE_API_BASE") or None,
+        # Uploads with more items than this are parsed and stored by a background job.
+        "SYNC_UPLOAD_MAX_ITEMS": int(env.get("MARKETPLACE_SYNC_UPLOAD_MAX_ITEMS", "1000")),
+        "MAX_CONTENT_LENGTH": int(env.get("MARKETPLACE_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        "SESSION_COOKIE_SECURE": _env_bool(env.get("MARKETPLACE_SECURE_COOKIES", "1")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool(env.get("MARKETPLACE_SECURE_COOKIES", "1")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "TESTING": False,
+    }
+    if overrides:
+        cfg.update(overrides)
+    cfg["DATABASE_URL"] = normalize_database_url(cfg["DATABASE_URL"])
+    if not cfg["JOBS_MODE"]:
+        cfg["JOBS_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
+    if not cfg["SECRET_KEY"]:
+        if cfg["ENV"] == "production" and not cfg["TESTING"]:
+            raise RuntimeError("MARKETPLACE_SECRET_KEY must be set in production")
+        cfg["SECRET_KEY"] = secrets.token_hex(32)
+    return cfg

@@ -1,0 +1,111 @@
+"""The idempotent demo behind ``make run``: running it twice leaves the same data, not twice the data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from marketplace.accounts import service as accounts
+from marketplace.accounts.models import ApiToken, Role
+from marketplace.accounts.tokens import display_prefix, hash_token
+from marketplace.db import get_session
+from marketplace.demo_data import (
+    ANNOTATORS,
+    CLIENT,
+    DEMO_PASSWORD,
+    DEMO_TOKEN,
+    ITEMS,
+    LANGUAGES,
+    OPS,
+    PROJECT,
+)
+from marketplace.projects import ingest
+from marketplace.projects import service as projects
+from marketplace.projects.models import Organisation, Project, ProjectState
+
+DEMO_BATCH = "demo batch 1"
+
+
+def _user(email: str, name: str, roles: list[Role], ui_locale: str | None = None) -> int:
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        user = accounts.create_user(email, DEMO_PASSWORD, name, roles, ui_locale)
+    return user.id
+
+
+def _organisation(owner_id: int) -> Organisation:
+    session = get_session()
+    org = session.scalar(select(Organisation).where(Organisation.name == CLIENT["organisation"]))
+    if org is None:
+        org = projects.create_organisation(CLIENT["organisation"], owner_user_id=owner_id)
+    if session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(DEMO_TOKEN))) is None:
+        session.add(
+            ApiToken(
+                organisation_id=org.id,
+                name="demo",
+                prefix=display_prefix(DEMO_TOKEN),
+                token_hash=hash_token(DEMO_TOKEN),
+                created_by_id=owner_id,
+            )
+        )
+        session.commit()
+    return org
+
+
+def _project(organisation_id: int, owner_id: int) -> Project:
+    session = get_session()
+    project = session.scalar(
+        select(Project).where(Project.organisation_id == organisation_id, Project.name == PROJECT["name"])
+    )
+    if project is None:
+        project = projects.create_project(
+            organisation_id, {**PROJECT, "languages": LANGUAGES}, created_by=owner_id
+        )
+    if project.state == ProjectState.DRAFT:
+        project = projects.set_project_state(project.id, ProjectState.ACTIVE, owner_id)
+    if projects.project_progress(project.id)["total"] == 0:
+        lines = [
+            json.dumps(
+                {"external_id": f"demo-{n:03d}", "language": language, "payload": {"text": text}},
+                ensure_ascii=False,
+            )
+            for n, (language, text) in enumerate(ITEMS, start=1)
+        ]
+        upload = ingest.Upload(format="jsonl", content="\n".join(lines).encode(), batch_name=DEMO_BATCH)
+        ingest.upload_items(project.id, upload, user_id=owner_id)
+    return project
+
+
+def seed_demo() -> Iterator[str]:
+    """Create what is missing of the demo and say how to use it."""
+    _user(OPS["email"], OPS["name"], [Role.OPS])
+    client_id = _user(CLIENT["email"], CLIENT["name"], [Role.CLIENT])
+    org = _organisation(client_id)
+    for email, name, natives, others, ui_locale in ANNOTATORS:
+        user_id = _user(email, name, [Role.ANNOTATOR], ui_locale)
+        if not accounts.native_languages(user_id):
+            entries = [accounts.LanguageEntry(code, True) for code in natives]
+            entries += [accounts.LanguageEntry(code, False, level) for code, level in others]
+            accounts.update_language_profile(user_id, entries)
+    project = _project(org.id, client_id)
+    total = projects.project_progress(project.id)["total"]
+    yield "Demo ready."
+    yield "  Home page:     http://127.0.0.1:5000/  (also ?lang=es, ?lang=ar, ?lang=hi, ?lang=zh-Hans)"
+    yield "  Log in:        http://127.0.0.1:5000/login"
+    yield "  API reference: http://127.0.0.1:5000/api/v1/openapi.json"
+    yield f"  Password of every demo account: {DEMO_PASSWORD}"
+    yield f"  ops:           {OPS['email']}"
+    yield f"  client:        {CLIENT['email']} — organisation {org.public_id}"
+    yield f"  API token:     {DEMO_TOKEN}"
+    for email, _name, natives, _others, _ui in ANNOTATORS:
+        yield f"  annotator:     {email} (native: {', '.join(natives)})"
+    yield (
+        f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "
+        f"in {len(LANGUAGES)} languages"
+    )
+    yield (
+        f"  try: curl -H 'Authorization: Bearer {DEMO_TOKEN}' "
+        f"http://127.0.0.1:5000/api/v1/projects/{project.public_id}/progress"
+    )

@@ -1,0 +1,32 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from marketplace.accounts.models import ApiToken, LanguageSkill, User, UserRole
+from marketplace.db import Base
+from marketplace.projects.models import (
+    Batch,
+    Guideline,
+    Item,
+    ItemImport,
+    OntologyVersion,
+    Organisation,
+    OrganisationMember,
+    Project,
+    ProjectLanguage,
+)
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Batch",
+    "Guideline",
+    "Item",
+    "ItemImport",
+    "LanguageSkill",
+    "OntologyVersion",
+    "Organisation",
+    "OrganisationMember",
+    "Project",
+    "ProjectLanguage",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,128 @@
+"""Who is calling: Flask-Login sessions for people, bearer tokens for client programs.
+
+Every view states who may call it with one of the decorators here; there is no default-open view
+except the public pages (home, log-in, sign-up) and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from marketplace.accounts import service as accounts
+from marketplace.accounts.models import ApiToken, Role, User
+from marketplace.projects import membership
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.session_protection = "basic"
+
+
+def _load_user(user_id: str) -> User | None:
+    user = accounts.get_user(int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+login_manager.user_loader(_load_user)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Page decorator: signed in and holding one of ``roles`` (ops may open every page)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(current_user.has_role(r) for r in (*roles, Role.OPS)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of an API endpoint: a token (acting for one organisation) or a signed-in person."""
+
+    user: User | None
+    token: ApiToken | None
+    organisation_ids: frozenset[int]
+
+    @property
+    def is_ops(self) -> bool:
+        return self.user is not None and self.user.has_role(Role.OPS)
+
+    def has_role(self, role: Role) -> bool:
+        return self.user is not None and (self.user.has_role(role) or self.is_ops)
+
+    def can_act_for(self, organisation_id: int) -> bool:
+        return self.is_ops or organisation_id in self.organisation_ids
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve_principal() -> Principal | None:
+    """The caller, or None. A bad token is None even if a session cookie is present: no fallback."""
+    if "principal" in g:
+        principal: Principal | None = g.principal
+        return principal
+    principal = None
+    raw = _bearer_token()
+    if raw is not None or request.headers.get("Authorization"):
+        token = accounts.authenticate_token(raw) if raw else None
+        if token is not None:
+            principal = Principal(user=None, token=token, organisation_ids=frozenset({token.organisation_id}))
+    elif current_user.is_authenticated:
+        user = cast(User, current_user._get_current_object())
+        if request.method not in {"GET", "HEAD", "OPTIONS"}:
+            # Cookie-authenticated writes must prove they come from our pages.
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken"))
+            except ValidationError as exc:
+                raise CSRFError(str(exc)) from exc
+        principal = Principal(
+            user=user, token=None, organisation_ids=frozenset(membership.organisation_ids_of(user.id))
+        )
+    g.principal = principal
+    return principal
+
+
+def require_principal() -> Principal:
+    principal = resolve_principal()
+    if principal is None:
+        abort(401)
+    return principal

@@ -1,0 +1,227 @@
+"""Test fixtures: a real database (PostgreSQL when DATABASE_URL is set, else a SQLite file) built by
+the migrations, real Redis when REDIS_URL is set, and helpers to act as each kind of user.
+
+Every test starts from empty tables: rows are removed after each test rather than rolled back, so
+code under test commits for real (concurrency tests need that).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from marketplace import create_app
+from marketplace.config import normalize_database_url
+from marketplace.db import Base, get_session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalize_database_url(url)
+    return f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logging"] = False
+    return cfg
+
+
+def reset_database(url: str) -> None:
+    """Drop everything and rebuild the schema from the migrations (never from the models)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if is_postgres(url):
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = database_url(tmp_path_factory.mktemp("db"))
+    reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(db_url: str) -> Iterator[Flask]:
+    redis_url = os.environ.get("REDIS_URL") or None
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "JOBS_MODE": "rq" if redis_url else "inline",
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "SYNC_UPLOAD_MAX_ITEMS": 100,
+        }
+    )
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+def _wipe(app: Flask) -> None:
+    engine = app.extensions["db_engine"]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+    redis = app.extensions.get("redis")
+    if redis is not None:
+        redis.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    _wipe(application)
+    yield
+    _wipe(application)
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app: Flask) -> Callable[[], int]:
+    """Run every queued job to completion in this process (a no-op when jobs run inline)."""
+
+    def run() -> int:
+        if app.config["JOBS_MODE"] != "rq":
+            return 0
+        from rq import Queue, SimpleWorker
+
+        from workers.queues import ALL_QUEUES
+
+        redis = app.extensions["redis"]
+        queues = [Queue(name, connection=redis) for name in ALL_QUEUES]
+        pending = sum(q.count for q in queues)
+
+        class AppWorker(SimpleWorker):  # type: ignore[misc]
+            def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+                # RQ 3 passes an ``execution`` too; forward whatever the installed RQ gives.
+                with app.app_context():
+                    return bool(super().perform_job(job, queue, *args, **kwargs))
+
+        AppWorker(queues, connection=redis).work(burst=True, with_scheduler=False)
+        return pending
+
+    return run
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Submit a form as a browser would: fetch the page for its CSRF token, then post."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, url)}, **kwargs)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    from marketplace.accounts import service
+    from marketplace.accounts.models import Role
+
+    def make(
+        email: str = "ann@example.org",
+        password: str = "correct horse battery",
+        roles: tuple[Role, ...] = (Role.ANNOTATOR,),
+        native: tuple[str, ...] = ("es",),
+        ui_locale: str | None = None,
+    ) -> int:
+        with app.app_context():
+            user = service.create_user(email, password, email.split("@")[0], list(roles), ui_locale)
+            if native:
+                service.update_language_profile(
+                    user.id, [service.LanguageEntry(code, True) for code in native]
+                )
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[str, str], Any]:
+    def do(email: str, password: str = "correct horse battery") -> Any:
+        response = post_form(client, "/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do
+
+
+@pytest.fixture
+def client_org(app: Flask) -> dict[str, Any]:
+    """A client organisation with an owner and an API token; returns ids and the raw token."""
+    from marketplace.accounts import service as accounts
+    from marketplace.accounts.models import Role
+    from marketplace.projects import service as projects
+
+    with app.app_context():
+        owner = accounts.create_user("owner@client.example", "correct horse battery", "Owner", [Role.CLIENT])
+        org = projects.create_organisation("Acme Labs", owner_user_id=owner.id)
+        token, raw = accounts.issue_api_token(org.id, "ci")
+        return {"organisation_id": org.id, "owner_id": owner.id, "token": raw, "token_id": token.id}
+
+
+@pytest.fixture
+def api(client: FlaskClient, client_org: dict[str, Any]) -> Callable[..., Any]:
+    """Call the API with the client organisation's bearer token: ``api("POST", "/projects", json=...)``."""
+
+    def call(method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {client_org['token']}", **kwargs.pop("headers", {})}
+        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
+def session() -> Any:
+    return get_session()

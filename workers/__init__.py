@@ -1,0 +1,1 @@
+"""Background jobs. Job functions take ids (never objects) and are idempotent."""
