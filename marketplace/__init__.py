@@ -57,4 +57,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _import_api_modules() -> None:
     import marketplace.accounts.api
-    import marketplace.projects.api  # noqa: F401
+    import marketplace.projects.api
+    import marketplace.routing.api  # noqa: F401

@@ -52,6 +52,9 @@ def load_config(
         "ENV": env.get("MARKETPLACE_ENV", "production"),
         "DATABASE_URL": normalize_database_url(env.get("DATABASE_URL") or _sqlite_default()),
         "DATABASE_ECHO": _env_bool(env.get("MARKETPLACE_DATABASE_ECHO", "0")),
+        # Connections kept per process (as many again may open under load); a gunicorn worker with
+        # a few threads needs few.
+        "DATABASE_POOL_SIZE": int(env.get("MARKETPLACE_DATABASE_POOL_SIZE", "10")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         # "rq": enqueue to Redis; "inline": run in the calling request; "thread": run in a background
         # thread of this process (the embedded default, so a page can watch a job's progress).

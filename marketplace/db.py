@@ -70,7 +70,7 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 10) -> Engine:
     """Create the engine; SQLite gets foreign keys, WAL and a busy timeout so writers queue, not fail."""
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
@@ -93,11 +93,13 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_ECHO"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], app.config["DATABASE_ECHO"], app.config["DATABASE_POOL_SIZE"]
+    )
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

@@ -13,9 +13,11 @@ from marketplace.projects.models import (
     Project,
     ProjectLanguage,
 )
+from marketplace.routing.models import Assignment, RoutingEvent
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "Base",
     "Batch",
     "Guideline",
@@ -27,6 +29,7 @@ __all__ = [
     "OrganisationMember",
     "Project",
     "ProjectLanguage",
+    "RoutingEvent",
     "User",
     "UserRole",
 ]

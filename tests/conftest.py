@@ -7,9 +7,10 @@ code under test commits for real (concurrency tests need that).
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,8 @@ def app(db_url: str) -> Iterator[Flask]:
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
             "SYNC_UPLOAD_MAX_ITEMS": 100,
+            # The concurrency tests run 50 threads, each with its own connection.
+            "DATABASE_POOL_SIZE": 30,
         }
     )
     yield application
@@ -225,3 +228,94 @@ def api(client: FlaskClient, client_org: dict[str, Any]) -> Callable[..., Any]:
 
 def session() -> Any:
     return get_session()
+
+
+# --- projects with items, and annotators to work them --------------------------------------
+
+LABELS = [
+    {"name": "positive", "definition": "Happy customer.", "edge_cases": [], "examples": []},
+    {"name": "negative", "definition": "Unhappy customer.", "edge_cases": [], "examples": []},
+]
+
+
+@pytest.fixture
+def organisation(app: Flask) -> int:
+    from marketplace.projects import service as projects
+
+    with app.app_context():
+        return projects.create_organisation("Routing Co").id
+
+
+@pytest.fixture
+def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> Callable[..., dict[str, Any]]:
+    """Create an active classification project with ``items`` = [(language, text), ...]."""
+
+    from marketplace.projects import service as projects
+    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.models import ProjectState
+
+    def make(
+        items: Sequence[tuple[str, str]],
+        *,
+        languages: Sequence[str] | None = None,
+        overlap: int = 3,
+        priority: int = 0,
+        lease_minutes: int = 30,
+        name: str = "Sentiment",
+        batch: dict[str, Any] | None = None,
+        activate: bool = True,
+    ) -> dict[str, Any]:
+        langs = sorted(set(languages or [lang for lang, _ in items]))
+        with app.app_context():
+            project = projects.create_project(
+                organisation,
+                {
+                    "name": name,
+                    "task_type": "classification",
+                    "source_language": langs[0],
+                    "languages": langs,
+                    "overlap": overlap,
+                    "max_overlap": max(overlap, 5),
+                    "lease_minutes": lease_minutes,
+                    "priority": priority,
+                    "ontology": {"labels": LABELS},
+                    "guidelines": {langs[0]: "Pick the customer's feeling."},
+                },
+            )
+            if activate:
+                projects.set_project_state(project.id, ProjectState.ACTIVE, None)
+            document = {
+                "batch": batch or {"name": "b1"},
+                "items": [
+                    {"external_id": f"{name}-{n}", "language": lang, "payload": {"text": text}}
+                    for n, (lang, text) in enumerate(items)
+                ],
+            }
+            upload = Upload(format="json", content=json.dumps(document).encode())
+            upload_items(project.id, upload)
+            info = {"id": project.id, "public_id": project.public_id}
+        run_jobs()
+        return info
+
+    return make
+
+
+@pytest.fixture
+def annotator(app: Flask) -> Callable[..., int]:
+    from marketplace.accounts import service as accounts
+    from marketplace.accounts.models import Role
+
+    counter = iter(range(10_000))
+
+    def make(*native: str, roles: tuple[str, ...] = ("annotator",)) -> int:
+        with app.app_context():
+            user = accounts.create_user(
+                f"annotator{next(counter)}@example.org",
+                "correct horse battery",
+                "A",
+                [Role(r) for r in roles],
+            )
+            accounts.update_language_profile(user.id, [accounts.LanguageEntry(code, True) for code in native])
+            return user.id
+
+    return make

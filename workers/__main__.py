@@ -18,12 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queues", nargs="*", default=list(ALL_QUEUES), help="queues to listen on, in order")
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the RQ scheduler")
+    parser.add_argument(
+        "--cron",
+        action="store_true",
+        help="run the periodic-job scheduler instead of a worker (one per site)",
+    )
     args = parser.parse_args(argv)
 
     app = create_app({"JOBS_MODE": "rq"})
     if not app.config["REDIS_URL"]:
         print("REDIS_URL is not set: without Redis, jobs run inside the web process.", file=sys.stderr)
         return 2
+    if args.cron:
+        from workers.cron import run_cron_scheduler
+
+        run_cron_scheduler(app)
+        return 0
     worker = make_worker(app, args.queues)
     worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
     return 0

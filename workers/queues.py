@@ -37,6 +37,10 @@ def init_app(app: Flask) -> None:
         app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
     elif mode == "thread":
         app.extensions["job_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job")
+        if app.config.get("RUN_PERIODIC_JOBS", True) and not app.config["TESTING"]:
+            from workers.cron import start_in_process_scheduler
+
+            app.extensions["periodic_jobs"] = start_in_process_scheduler(app)
 
 
 def _run_in_app(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:

@@ -219,7 +219,7 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: new_public_id("itm"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
     external_id: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]]
     client_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -228,13 +228,19 @@ class Item(Base):
     language_confidence: Mapped[float | None] = mapped_column(Float)
     language_method: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(35))
+    #: Why the item waits in triage: "too_short", "uncertain", "mixed", "mismatch", "reported"...
+    triage_reason: Mapped[str | None] = mapped_column(String(24))
     state: Mapped[str] = mapped_column(String(24), default=ItemState.AWAITING_LANGUAGE)
+    #: Judgments wanted; None means the project's overlap. Dynamic overlap raises it per item.
+    judgments_required: Mapped[int | None] = mapped_column(Integer)
     consensus: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         Index("ix_item_project_state_language", "project_id", "state", "language"),
+        # Routing walks a batch's ready items oldest first.
+        Index("ix_item_batch_state_id", "batch_id", "state", "id"),
         CheckConstraint("state IN ('awaiting_language', 'triage', 'ready', 'complete')", name="state_known"),
     )
 

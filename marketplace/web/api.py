@@ -75,6 +75,8 @@ class Operation:
     other_bodies: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     public: bool = False
     error_statuses: tuple[int, ...] = (400, 401, 403, 404)
+    #: False: an empty body is allowed and means ``{}``.
+    body_required: bool = True
 
 
 OPERATIONS: list[Operation] = []
@@ -104,6 +106,7 @@ def endpoint(
     other_bodies: Mapping[str, dict[str, Any]] | None = None,
     public: bool = False,
     error_statuses: tuple[int, ...] = (400, 401, 403, 404),
+    body_required: bool = True,
 ) -> Callable[[F], F]:
     """Register a JSON endpoint. The view receives ``principal`` (and ``body`` when a JSON schema
     is declared and the request is JSON)."""
@@ -120,6 +123,7 @@ def endpoint(
         dict(other_bodies or {}),
         public,
         error_statuses,
+        body_required,
     )
     OPERATIONS.append(operation)
 
@@ -129,7 +133,8 @@ def endpoint(
             if not public:
                 kwargs["principal"] = require_principal()
             if request_schema is not None and (not other_bodies or request.is_json):
-                kwargs["body"] = json_body(request_schema)
+                empty = not request.get_data(cache=True)
+                kwargs["body"] = {} if empty and not body_required else json_body(request_schema)
             return cast(ResponseReturnValue, view(*args, **kwargs))
 
         api_bp.add_url_rule(
@@ -198,7 +203,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         for media_type, schema in op.other_bodies.items():
             content[media_type] = {"schema": schema}
         if content:
-            operation["requestBody"] = {"required": True, "content": content}
+            operation["requestBody"] = {"required": op.body_required, "content": content}
         paths.setdefault(path, {})[op.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -1,0 +1,1 @@
+"""Work queues: claim, lease, submit, release, skip and expire assignments."""

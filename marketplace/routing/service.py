@@ -1,0 +1,483 @@
+"""Routing use-cases: hand out assignments, take answers back, let leases go.
+
+Invariants, each enforced where it cannot be bypassed:
+
+- one assignment per (item, annotator): a unique constraint;
+- at most ``required`` assignments hold a slot of an item (submitted, or leased and unexpired):
+  a claim locks the item rows it takes (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+  serialises writers) and recounts the slots with a fresh statement after the lock, so it sees
+  every claim that committed before it;
+- an expired lease holds no slot even before the sweeper marks it expired (lazy expiry).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.db import get_session, utcnow
+from marketplace.languages.codes import UnknownLanguage, normalize_language
+from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
+from marketplace.routing.eligibility import work_languages
+from marketplace.routing.models import (
+    ASSIGNMENT_TRANSITIONS,
+    Assignment,
+    AssignmentState,
+    RoutingEvent,
+    RoutingEventKind,
+)
+from marketplace.tasktypes import validate_answer
+from marketplace.validation import FieldError, InvalidInput
+from marketplace.web.errors import Conflict, NotFound
+
+#: Live leases one annotator may hold at once (a page prefetches a few; more would hoard work).
+MAX_LEASES_PER_ANNOTATOR = 5
+#: Longest time an answer may claim to have taken (a day); longer values are a client bug.
+MAX_SECONDS_SPENT = 24 * 3600
+
+_rng = random.Random()
+
+
+class LateSubmissionRefused(Conflict):
+    """The lease expired and its slot went to someone else; the answer was kept but does not count."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Your time for this item ran out and another annotator has taken it. "
+                "Your answer is saved, but it will not be counted."
+            )
+        )
+        self.code = "lease_expired"
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    assignment: Assignment
+    late: bool
+    item_complete: bool
+    repeated: bool = False
+
+
+def _holds_slot(now: datetime) -> Any:
+    """SQL condition: this assignment occupies one of its item's judgment slots."""
+    return or_(
+        Assignment.state == AssignmentState.SUBMITTED,
+        and_(Assignment.state == AssignmentState.LEASED, Assignment.lease_expires_at > now),
+    )
+
+
+def _event(
+    session: Session, assignment: Assignment, kind: RoutingEventKind, at: datetime, **detail: Any
+) -> None:
+    session.add(
+        RoutingEvent(
+            assignment_id=assignment.id,
+            project_id=assignment.project_id,
+            annotator_id=assignment.annotator_id,
+            kind=kind,
+            at=at,
+            detail=detail,
+        )
+    )
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+
+def _candidate_projects(languages: Sequence[str], project_public_id: str | None) -> list[Project]:
+    """Active projects in these languages: by priority, then nearest batch deadline; ties shuffled
+    so that projects of equal standing share the workforce."""
+    session = get_session()
+    nearest_deadline = (
+        select(func.min(Batch.deadline))
+        .where(Batch.project_id == Project.id)
+        .correlate(Project)
+        .scalar_subquery()
+    )
+    query = select(Project, nearest_deadline).where(
+        Project.state == ProjectState.ACTIVE,
+        exists().where(ProjectLanguage.project_id == Project.id, ProjectLanguage.language.in_(languages)),
+    )
+    if project_public_id is not None:
+        query = query.where(Project.public_id == project_public_id)
+    rows = [(project, deadline) for project, deadline in session.execute(query)]
+    if not rows:
+        return []
+    far_future = datetime.max.replace(tzinfo=UTC)
+    shuffled = _rng.sample(rows, len(rows))
+    ordered = sorted(shuffled, key=lambda row: (-row[0].priority, row[1] or far_future))
+    return [project for project, _deadline in ordered]
+
+
+def _open_batches(session: Session, project_id: int, languages: Sequence[str]) -> list[int]:
+    """The project's batches that have ready items in these languages, nearest deadline first."""
+    has_ready = exists().where(
+        Item.batch_id == Batch.id, Item.state == ItemState.READY, Item.language.in_(languages)
+    )
+    return list(
+        session.scalars(
+            select(Batch.id)
+            .where(Batch.project_id == project_id, has_ready)
+            .order_by(Batch.deadline.asc().nulls_last(), Batch.id)
+        )
+    )
+
+
+def _claim_in_batch(
+    session: Session,
+    project: Project,
+    batch_id: int,
+    annotator_id: int,
+    languages: Sequence[str],
+    wanted: int,
+    now: datetime,
+) -> list[Assignment]:
+    occupied = (
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.item_id == Item.id, _holds_slot(now))
+        .scalar_subquery()
+    )
+    had_it = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == annotator_id)
+    required = func.coalesce(Item.judgments_required, project.overlap)
+    rows = session.execute(
+        select(Item.id, Item.language, required)
+        .where(
+            Item.batch_id == batch_id,
+            Item.state == ItemState.READY,
+            Item.language.in_(languages),
+            ~had_it,
+            occupied < required,
+        )
+        .order_by(Item.id)
+        .limit(wanted)
+        .with_for_update(of=Item, skip_locked=True)
+    ).all()
+    if not rows:
+        return []
+    # Recount in a new statement: it sees every claim committed before we got the row locks.
+    ids = [row[0] for row in rows]
+    taken: dict[int, int] = {}
+    mine: set[int] = set()
+    for item_id, slot_held, holder in session.execute(
+        select(Assignment.item_id, _holds_slot(now), Assignment.annotator_id).where(
+            Assignment.item_id.in_(ids)
+        )
+    ):
+        taken[item_id] = taken.get(item_id, 0) + (1 if slot_held else 0)
+        if holder == annotator_id:
+            mine.add(item_id)
+    expires = now + timedelta(minutes=project.lease_minutes)
+    claimed = []
+    for item_id, language, item_required in rows:
+        if item_id in mine or taken.get(item_id, 0) >= item_required:
+            continue
+        assignment = Assignment(
+            item_id=item_id,
+            project_id=project.id,
+            annotator_id=annotator_id,
+            language=language,
+            state=AssignmentState.LEASED,
+            claimed_at=now,
+            lease_expires_at=expires,
+        )
+        session.add(assignment)
+        claimed.append(assignment)
+    session.flush()
+    for assignment in claimed:
+        _event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
+    return claimed
+
+
+def live_leases(annotator_id: int, now: datetime | None = None) -> list[Assignment]:
+    now = now or utcnow()
+    return list(
+        get_session().scalars(
+            select(Assignment)
+            .where(
+                Assignment.annotator_id == annotator_id,
+                Assignment.state == AssignmentState.LEASED,
+                Assignment.lease_expires_at > now,
+            )
+            .order_by(Assignment.claimed_at, Assignment.id)
+        )
+    )
+
+
+def claim_next_assignments(
+    annotator_id: int, count: int = 1, project_public_id: str | None = None
+) -> list[Assignment]:
+    """Give the annotator up to ``count`` assignments, starting with the live leases they hold.
+
+    One short transaction. Returns an empty list when there is no work in their languages.
+    """
+    if not 1 <= count <= MAX_LEASES_PER_ANNOTATOR:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "count",
+                    "invalid",
+                    _("Ask for 1 to %(max)s items at a time.", max=MAX_LEASES_PER_ANNOTATOR),
+                )
+            ]
+        )
+    session = get_session()
+    now = utcnow()
+    leases = live_leases(annotator_id, now)
+    held = [
+        a
+        for a in leases
+        if project_public_id is None or _project_public_id(a.project_id) == project_public_id
+    ]
+    result = held[:count]
+    room = min(count - len(result), MAX_LEASES_PER_ANNOTATOR - len(leases))
+    languages = work_languages(annotator_id)
+    if room > 0 and languages:
+        try:
+            result += _claim(session, annotator_id, languages, room, project_public_id, now)
+            session.commit()
+        except IntegrityError:
+            # Two claims by the same person at once (two tabs): the unique constraint stopped one.
+            session.rollback()
+            return live_leases(annotator_id)[:count]
+    else:
+        session.commit()
+    return result
+
+
+def _claim(
+    session: Session,
+    annotator_id: int,
+    languages: Sequence[str],
+    wanted: int,
+    project_public_id: str | None,
+    now: datetime,
+) -> list[Assignment]:
+    claimed: list[Assignment] = []
+    for project in _candidate_projects(languages, project_public_id):
+        for batch_id in _open_batches(session, project.id, languages):
+            claimed += _claim_in_batch(
+                session, project, batch_id, annotator_id, languages, wanted - len(claimed), now
+            )
+            if len(claimed) >= wanted:
+                return claimed
+    return claimed
+
+
+def _project_public_id(project_id: int) -> str | None:
+    return get_session().scalar(select(Project.public_id).where(Project.id == project_id))
+
+
+# --- answering and letting go -----------------------------------------------------------------
+
+
+def own_assignment(annotator_id: int, public_id: str, *, lock: bool = False) -> Assignment:
+    """The annotator's assignment; 404 for anyone else's (never reveal it exists)."""
+    query = select(Assignment).where(
+        Assignment.public_id == public_id, Assignment.annotator_id == annotator_id
+    )
+    if lock:
+        query = query.with_for_update()
+    assignment = get_session().scalar(query)
+    if assignment is None:
+        raise NotFound(_("No such assignment."))
+    return assignment
+
+
+def _lock_item(session: Session, item_id: int) -> Item:
+    item = session.scalar(select(Item).where(Item.id == item_id).with_for_update())
+    assert item is not None  # the foreign key guarantees it
+    return item
+
+
+def _required(item: Item, project: Project) -> int:
+    return item.judgments_required or project.overlap
+
+
+def _slots_taken(session: Session, item_id: int, now: datetime, excluding: int | None = None) -> int:
+    query = (
+        select(func.count()).select_from(Assignment).where(Assignment.item_id == item_id, _holds_slot(now))
+    )
+    if excluding is not None:
+        query = query.where(Assignment.id != excluding)
+    return session.scalar(query) or 0
+
+
+def _check_answer(project: Project, item: Item, answer: Any) -> None:
+    ontology = project.current_ontology
+    labels = ontology.label_names if ontology else []
+    errors = validate_answer(project.task_type, answer, item.payload, labels, project.task_config)
+    if errors:
+        raise InvalidInput(errors, status=max(400, _answer_status(errors)))
+
+
+def _answer_status(errors: Iterable[FieldError]) -> int:
+    schema_codes = {"required", "type", "unknown_field", "invalid_json"}
+    return 400 if any(e.code in schema_codes for e in errors) else 422
+
+
+def _check_seconds(seconds_spent: int | None, assignment: Assignment, now: datetime) -> int:
+    if seconds_spent is None:
+        return max(0, int((now - assignment.claimed_at).total_seconds()))
+    if not 0 <= seconds_spent <= MAX_SECONDS_SPENT:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "seconds_spent",
+                    "invalid",
+                    _("Must be a whole number from 0 to %(max)s.", max=MAX_SECONDS_SPENT),
+                )
+            ]
+        )
+    return seconds_spent
+
+
+def submit_assignment(
+    annotator_id: int,
+    public_id: str,
+    answer: Any,
+    *,
+    seconds_spent: int | None = None,
+    edge_case: bool = False,
+    comment: str = "",
+) -> SubmitOutcome:
+    """Record an answer. Valid answers on a live lease always count; a late answer counts if its
+    slot is still free, and is otherwise kept as ``refused_late`` and reported with 409."""
+    session = get_session()
+    # One statement locks both rows; claims lock the item too, so the two never interleave.
+    row = session.execute(
+        select(Assignment, Item)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Assignment.public_id == public_id, Assignment.annotator_id == annotator_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(_("No such assignment."))
+    assignment, item = row
+    project = session.get(Project, assignment.project_id)
+    assert project is not None
+    if assignment.state == AssignmentState.SUBMITTED:
+        if assignment.answer == answer:  # a retried request: same answer, same outcome
+            session.commit()
+            return SubmitOutcome(
+                assignment, late=False, item_complete=item.state == ItemState.COMPLETE, repeated=True
+            )
+        raise Conflict(_("This item was already submitted."))
+    if AssignmentState.SUBMITTED not in ASSIGNMENT_TRANSITIONS[AssignmentState(assignment.state)]:
+        raise Conflict(_("This item was given back and can no longer be submitted."))
+    _check_answer(project, item, answer)
+    now = utcnow()
+    seconds = _check_seconds(seconds_spent, assignment, now)
+    late = assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now
+    assignment.answer = answer
+    assignment.seconds_spent = seconds
+    assignment.flagged_edge_case = edge_case
+    assignment.comment = comment[:2000]
+    assignment.finished_at = now
+    if late and _slots_taken(session, item.id, now, excluding=assignment.id) >= _required(item, project):
+        assignment.state = AssignmentState.REFUSED_LATE
+        _event(session, assignment, RoutingEventKind.REFUSED_LATE, now)
+        session.commit()
+        raise LateSubmissionRefused()
+    assignment.state = AssignmentState.SUBMITTED
+    _event(
+        session,
+        assignment,
+        RoutingEventKind.SUBMITTED_LATE if late else RoutingEventKind.SUBMITTED,
+        now,
+        seconds_spent=seconds,
+        edge_case=edge_case,
+    )
+    session.flush()
+    submitted = session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.item_id == item.id, Assignment.state == AssignmentState.SUBMITTED)
+    )
+    if (submitted or 0) >= _required(item, project):
+        item.state = ItemState.COMPLETE
+    session.commit()
+    return SubmitOutcome(assignment, late=late, item_complete=item.state == ItemState.COMPLETE)
+
+
+def give_back_assignment(
+    annotator_id: int, public_id: str, *, skip: bool, reported_language: str | None = None
+) -> Assignment:
+    """Release (``skip=False``) or skip an assignment; its slot returns to the pool at once.
+
+    A ``reported_language`` says the item is not in the language it was routed as: the item goes
+    to the ops triage queue so nobody else gets it until ops decide.
+    """
+    session = get_session()
+    assignment = own_assignment(annotator_id, public_id, lock=True)
+    if assignment.state != AssignmentState.LEASED:
+        raise Conflict(_("Only an item you are working on can be given back."))
+    reported = None
+    if reported_language:
+        try:
+            reported = normalize_language(reported_language)
+        except UnknownLanguage as exc:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "reported_language",
+                        "unknown_language",
+                        _("“%(code)s” is not a known language code.", code=reported_language),
+                    )
+                ]
+            ) from exc
+    now = utcnow()
+    assignment.state = AssignmentState.SKIPPED if skip else AssignmentState.RELEASED
+    assignment.finished_at = now
+    assignment.reported_language = reported
+    _event(
+        session,
+        assignment,
+        RoutingEventKind.SKIPPED if skip else RoutingEventKind.RELEASED,
+        now,
+        reported_language=reported,
+    )
+    if reported is not None:
+        item = _lock_item(session, assignment.item_id)
+        if item.state == ItemState.READY:
+            item.state = ItemState.TRIAGE
+            item.triage_reason = "reported"
+    session.commit()
+    return assignment
+
+
+def expire_leases(now: datetime | None = None) -> int:
+    """Mark leases past their expiry as expired (idempotent; their slots were already free)."""
+    session = get_session()
+    now = now or utcnow()
+    stale = list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.state == AssignmentState.LEASED, Assignment.lease_expires_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for assignment in stale:
+        assignment.state = AssignmentState.EXPIRED
+        assignment.finished_at = now
+        _event(session, assignment, RoutingEventKind.EXPIRED, now)
+    session.commit()
+    return len(stale)
+
+
+def list_own_assignments(
+    annotator_id: int, states: Sequence[str] | None = None, limit: int = 50
+) -> list[Assignment]:
+    query = select(Assignment).where(Assignment.annotator_id == annotator_id)
+    if states:
+        query = query.where(Assignment.state.in_(states))
+    return list(get_session().scalars(query.order_by(Assignment.id.desc()).limit(limit)))
