@@ -42,11 +42,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
 
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.ops.views import bp as ops_bp
     from marketplace.projects.views import bp as projects_bp
+    from marketplace.qualification.views import bp as qualification_bp
+    from marketplace.routing.views import bp as work_bp
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(projects_bp)
+    app.register_blueprint(work_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(qualification_bp)
 
     from workers import queues
 
@@ -57,5 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _import_api_modules() -> None:
     import marketplace.accounts.api
+    import marketplace.ops.api
     import marketplace.projects.api
+    import marketplace.qualification.api
     import marketplace.routing.api  # noqa: F401

@@ -15,15 +15,19 @@ from marketplace.demo_data import (
     ANNOTATORS,
     CLIENT,
     DEMO_PASSWORD,
+    DEMO_QUALIFICATION,
     DEMO_TOKEN,
+    GOLD,
     ITEMS,
     LANGUAGES,
     OPS,
+    PRE_QUALIFIED,
     PROJECT,
 )
 from marketplace.projects import ingest
 from marketplace.projects import service as projects
 from marketplace.projects.models import Organisation, Project, ProjectState
+from marketplace.qualification import service as qualification
 
 DEMO_BATCH = "demo batch 1"
 
@@ -60,9 +64,8 @@ def _project(organisation_id: int, owner_id: int) -> Project:
         select(Project).where(Project.organisation_id == organisation_id, Project.name == PROJECT["name"])
     )
     if project is None:
-        project = projects.create_project(
-            organisation_id, {**PROJECT, "languages": LANGUAGES}, created_by=owner_id
-        )
+        data = {**PROJECT, "languages": LANGUAGES, "settings": {"qualification": DEMO_QUALIFICATION}}
+        project = projects.create_project(organisation_id, data, created_by=owner_id)
     if project.state == ProjectState.DRAFT:
         project = projects.set_project_state(project.id, ProjectState.ACTIVE, owner_id)
     if projects.project_progress(project.id)["total"] == 0:
@@ -75,12 +78,25 @@ def _project(organisation_id: int, owner_id: int) -> Project:
         ]
         upload = ingest.Upload(format="jsonl", content="\n".join(lines).encode(), batch_name=DEMO_BATCH)
         ingest.upload_items(project.id, upload, user_id=owner_id)
+    if not any(row["total"] for row in qualification.gold_coverage(project.id)["languages"]):
+        records = [
+            {"language": language, "payload": {"text": text}, "answer": {"label": label}, "explanation": why}
+            for language, text, label, why in GOLD
+        ]
+        qualification.add_gold_items(project.id, records, created_by=owner_id)
     return project
+
+
+def _pre_qualify(project_id: int, ops_id: int) -> None:
+    for email, language in PRE_QUALIFIED:
+        user = accounts.find_user_by_email(email)
+        if user is not None and qualification.get_qualification(user.id, project_id, language) is None:
+            qualification.grant_qualification(user.id, project_id, language, ops_id)
 
 
 def seed_demo() -> Iterator[str]:
     """Create what is missing of the demo and say how to use it."""
-    _user(OPS["email"], OPS["name"], [Role.OPS])
+    ops_id = _user(OPS["email"], OPS["name"], [Role.OPS])
     client_id = _user(CLIENT["email"], CLIENT["name"], [Role.CLIENT])
     org = _organisation(client_id)
     for email, name, natives, others, ui_locale in ANNOTATORS:
@@ -90,6 +106,7 @@ def seed_demo() -> Iterator[str]:
             entries += [accounts.LanguageEntry(code, False, level) for code, level in others]
             accounts.update_language_profile(user_id, entries)
     project = _project(org.id, client_id)
+    _pre_qualify(project.id, ops_id)
     total = projects.project_progress(project.id)["total"]
     yield "Demo ready."
     yield "  Home page:     http://127.0.0.1:5000/  (also ?lang=es, ?lang=ar, ?lang=hi, ?lang=zh-Hans)"
@@ -99,8 +116,10 @@ def seed_demo() -> Iterator[str]:
     yield f"  ops:           {OPS['email']}"
     yield f"  client:        {CLIENT['email']} — organisation {org.public_id}"
     yield f"  API token:     {DEMO_TOKEN}"
+    qualified = dict(PRE_QUALIFIED)
     for email, _name, natives, _others, _ui in ANNOTATORS:
-        yield f"  annotator:     {email} (native: {', '.join(natives)})"
+        status = f"qualified in {qualified[email]}" if email in qualified else "takes an exam first"
+        yield f"  annotator:     {email} (native: {', '.join(natives)}; {status})"
     yield (
         f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "
         f"in {len(LANGUAGES)} languages"

@@ -122,3 +122,98 @@ ITEMS: list[tuple[str, str]] = [
 ]
 
 LANGUAGES = sorted({language for language, _text in ITEMS})
+
+#: Qualification settings of the demo project: short exams so the demo is quick to try.
+DEMO_QUALIFICATION = {
+    "required": True,
+    "exam_size": 5,
+    "min_gold_per_language": 6,
+    "pass_mark": 0.8,
+    "max_attempts": 3,
+    "retry_delay_hours": 1,
+    "exam_minutes": 20,
+    "hidden_gold_rate": 0.1,
+}
+
+#: Annotators the demo qualifies by hand, so there is work to do at once; the others take exams.
+PRE_QUALIFIED = [("carlos@demo.example", "es"), ("emma@demo.example", "en"), ("li@demo.example", "zh-Hans")]
+
+#: Gold items: (language, text, label, explanation), written for this demo.
+GOLD: list[tuple[str, str, str, str]] = [
+    (
+        "en",
+        "Thanks a lot, the technician fixed everything in ten minutes.",
+        "positive",
+        "Clear thanks and satisfaction.",
+    ),
+    (
+        "en",
+        "Oh great, another week without internet. Thanks for nothing.",
+        "negative",
+        "Sarcastic thanks: the customer is angry.",
+    ),
+    (
+        "en",
+        "Could you send me the invoice for March again, please?",
+        "neutral",
+        "A request for information, no feeling.",
+    ),
+    (
+        "en",
+        "The agent was lovely, but the parcel is still missing.",
+        "mixed",
+        "Praise for the agent, anger about the parcel.",
+    ),
+    ("en", "This is the worst service I have ever had.", "negative", "Strong complaint."),
+    ("en", "Perfect, the new card works. Have a nice day!", "positive", "Satisfied and friendly."),
+    ("es", "Mil gracias, el reembolso ya está en mi cuenta.", "positive", "Agradecimiento claro."),
+    (
+        "es",
+        "Genial, otra vez me cortaron la luz sin avisar. Gracias por nada.",
+        "negative",
+        "Agradecimiento sarcástico: el cliente está enfadado.",
+    ),
+    (
+        "es",
+        "¿Me pueden indicar el horario de atención telefónica?",
+        "neutral",
+        "Pide información, sin sentimiento.",
+    ),
+    (
+        "es",
+        "La chica que me atendió fue muy amable, pero el problema sigue.",
+        "mixed",
+        "Elogio a la agente y queja por el problema.",
+    ),
+    ("es", "Nunca más vuelvo a comprar aquí, es una vergüenza.", "negative", "Queja fuerte."),
+    ("es", "Todo perfecto, el pedido llegó antes de lo previsto.", "positive", "Cliente satisfecho."),
+    ("ar", "شكرًا جزيلًا، تم حل المشكلة بسرعة كبيرة.", "positive", "شكر واضح ورضا."),
+    ("ar", "رائع، انقطع الإنترنت مرة أخرى. شكرًا على لا شيء.", "negative", "شكر ساخر: العميل غاضب."),
+    ("ar", "هل يمكنكم إرسال الفاتورة إلى بريدي الإلكتروني؟", "neutral", "طلب معلومات دون أي شعور."),
+    ("ar", "الموظفة كانت لطيفة، لكن الطرد لم يصل بعد.", "mixed", "مدح للموظفة وغضب بسبب الطرد."),
+    ("ar", "أسوأ خدمة تعاملت معها في حياتي.", "negative", "شكوى شديدة."),
+    ("ar", "كل شيء ممتاز، وصل الطلب قبل الموعد.", "positive", "عميل راضٍ."),
+    ("hi", "बहुत-बहुत धन्यवाद, आपने मेरी समस्या तुरंत सुलझा दी।", "positive", "स्पष्ट धन्यवाद और संतोष।"),
+    ("hi", "वाह, फिर से बिजली गुल। कुछ न करने के लिए शुक्रिया।", "negative", "व्यंग्य भरा धन्यवाद: ग्राहक नाराज़ है।"),
+    ("hi", "क्या आप मुझे पिछले महीने का बिल दोबारा भेज सकते हैं?", "neutral", "जानकारी का अनुरोध, कोई भावना नहीं।"),
+    ("hi", "एजेंट बहुत विनम्र थे, लेकिन पार्सल अब तक नहीं मिला।", "mixed", "एजेंट की तारीफ़, पार्सल पर नाराज़गी।"),
+    ("hi", "इतनी खराब सेवा मैंने कभी नहीं देखी।", "negative", "कड़ी शिकायत।"),
+    ("hi", "सब कुछ बढ़िया रहा, ऑर्डर समय से पहले आ गया।", "positive", "संतुष्ट ग्राहक।"),
+    ("zh-Hans", "太感谢了，问题很快就解决了。", "positive", "明确的感谢和满意。"),
+    ("zh-Hans", "真棒，又停网了。谢谢你们什么都没做。", "negative", "讽刺的感谢：客户很生气。"),
+    ("zh-Hans", "请问可以把上个月的发票再发给我吗？", "neutral", "询问信息，没有情绪。"),
+    ("zh-Hans", "客服态度很好，但是包裹还是没到。", "mixed", "称赞客服，但对包裹不满。"),
+    ("zh-Hans", "这是我遇到过最差的服务。", "negative", "强烈的投诉。"),
+    ("zh-Hans", "一切都很好，订单提前送到了。", "positive", "满意的客户。"),
+    ("ja", "本当にありがとうございます。すぐに解決しました。", "positive", "はっきりした感謝と満足。"),
+    (
+        "ja",
+        "またネットが切れました。何もしてくれてありがとう。",
+        "negative",
+        "皮肉な感謝：顧客は怒っている。",
+    ),
+    ("ja", "先月の請求書をもう一度送っていただけますか。", "neutral", "情報の依頼で、感情はない。"),
+    ("ja", "担当の方は親切でしたが、荷物はまだ届いていません。", "mixed", "担当者への称賛と荷物への不満。"),
+    ("ja", "こんなにひどい対応は初めてです。", "negative", "強い苦情。"),
+    ("ja", "すべて完璧で、予定より早く届きました。", "positive", "満足している顧客。"),
+]

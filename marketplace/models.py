@@ -13,6 +13,7 @@ from marketplace.projects.models import (
     Project,
     ProjectLanguage,
 )
+from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore, Qualification
 from marketplace.routing.models import Assignment, RoutingEvent
 
 __all__ = [
@@ -20,6 +21,9 @@ __all__ = [
     "Assignment",
     "Base",
     "Batch",
+    "ExamAttempt",
+    "GoldAnswer",
+    "GoldScore",
     "Guideline",
     "Item",
     "ItemImport",
@@ -29,6 +33,7 @@ __all__ = [
     "OrganisationMember",
     "Project",
     "ProjectLanguage",
+    "Qualification",
     "RoutingEvent",
     "User",
     "UserRole",

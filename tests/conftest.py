@@ -264,6 +264,8 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
         name: str = "Sentiment",
         batch: dict[str, Any] | None = None,
         activate: bool = True,
+        exam_required: bool = False,
+        qualification: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         langs = sorted(set(languages or [lang for lang, _ in items]))
         with app.app_context():
@@ -280,6 +282,8 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
                     "priority": priority,
                     "ontology": {"labels": LABELS},
                     "guidelines": {langs[0]: "Pick the customer's feeling."},
+                    # Routing tests use open projects (native speakers, no exam) unless asked.
+                    "settings": {"qualification": {"required": exam_required, **(qualification or {})}},
                 },
             )
             if activate:

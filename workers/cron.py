@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from workers import routing
+from workers import qualification, routing
 from workers.queues import QUEUE_MAINTENANCE
 
 
@@ -23,7 +23,10 @@ class PeriodicJob:
 
 
 #: What runs on a schedule. Each job is idempotent, so an extra or overlapping run is harmless.
-PERIODIC_JOBS = (PeriodicJob(routing.expire_leases, every_seconds=60),)
+PERIODIC_JOBS = (
+    PeriodicJob(routing.expire_leases, every_seconds=60),
+    PeriodicJob(qualification.expire_exams, every_seconds=60),
+)
 
 
 def run_cron_scheduler(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Language codes and (later) item language detection."""
+"""Language codes and item language detection."""
 
 from marketplace.languages.codes import (
     UnknownLanguage,
@@ -8,9 +8,13 @@ from marketplace.languages.codes import (
     primary_subtag,
     text_direction,
 )
+from marketplace.languages.detection import DetectionResult, detect_language, detect_languages
 
 __all__ = [
+    "DetectionResult",
     "UnknownLanguage",
+    "detect_language",
+    "detect_languages",
     "is_language",
     "language_name",
     "normalize_language",

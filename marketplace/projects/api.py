@@ -242,7 +242,7 @@ def upload_items(
         locale=current_locale_tag(),
     )
     batch_id = outcome.batch.public_id if outcome.batch is not None else None
-    result: dict[str, Any] = {"import": import_json(outcome.item_import, batch_id)}
+    result: dict[str, Any] = {"import": import_json(service.import_status(outcome.item_import, batch_id))}
     if not outcome.queued and outcome.batch is not None:
         total = outcome.item_import.accepted
         result["batch"] = batch_json(outcome.batch, total=total, complete=0)
@@ -307,25 +307,24 @@ def list_imports(principal: Principal, project_id: str) -> ResponseReturnValue:
         project.id, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
     return jsonify(
-        {"imports": [import_json(imp, batch) for imp, batch in page.items], "next_cursor": page.next_cursor}
+        {"imports": [import_json(status) for status in page.items], "next_cursor": page.next_cursor}
     )
 
 
 @endpoint(
     "/projects/<project_id>/imports/<import_id>",
-    summary="Watch an upload's progress",
+    summary="Watch an upload's progress, then its language detection",
     tags=TAG_ITEMS,
     response_schema=schemas.IMPORT,
 )
 def get_import(principal: Principal, project_id: str, import_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    item_import, batch = service.get_import(project.id, import_id)
-    return jsonify(import_json(item_import, batch))
+    return jsonify(import_json(service.get_import(project.id, import_id)))
 
 
 @endpoint(
     "/projects/<project_id>/progress",
-    summary="Item counts by state, language and batch",
+    summary="Item counts by state, language and batch, and language detection progress",
     tags=TAG_ITEMS,
     response_schema=schemas.PROGRESS,
 )

@@ -38,7 +38,8 @@ from marketplace.db import get_engine, get_session, new_session, utcnow
 from marketplace.ids import new_public_id
 from marketplace.languages.codes import UnknownLanguage, normalize_language, to_babel_identifier
 from marketplace.projects import schemas, service
-from marketplace.projects.models import Batch, ImportState, Item, ItemImport, ItemState, Project
+from marketplace.projects.language_assignment import initial_language_columns
+from marketplace.projects.models import Batch, ImportState, Item, ItemImport, Project
 from marketplace.tasktypes import get_task_type, validate_payload
 from marketplace.validation import FieldError, InvalidInput, join_path, schema_errors
 from marketplace.web.errors import ApiError, Conflict
@@ -570,9 +571,7 @@ class _Checker:
             "payload": value["payload"],
             "client_metadata": value.get("metadata", {}),
             "declared_language": language,
-            "language": language,
-            "language_method": "declared" if language else None,
-            "state": ItemState.READY.value if language else ItemState.AWAITING_LANGUAGE.value,
+            **initial_language_columns(self.task_type, value["payload"], language),
             "created_at": self.now,
         }
 

@@ -207,8 +207,13 @@ class Batch(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: new_public_id("bat"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: "work" batches are the client's items; a "gold" batch holds a project's gold items, which
+    #: are routed only as exam questions and hidden gold and never delivered.
+    kind: Mapped[str] = mapped_column(String(8), default="work", server_default="work")
     deadline: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind IN ('work', 'gold')", name="kind_known"),)
 
 
 class Item(Base):
@@ -241,6 +246,8 @@ class Item(Base):
         Index("ix_item_project_state_language", "project_id", "state", "language"),
         # Routing walks a batch's ready items oldest first.
         Index("ix_item_batch_state_id", "batch_id", "state", "id"),
+        # The ops triage queue groups items in triage by language pair, across projects.
+        Index("ix_item_state_declared_detected", "state", "declared_language", "detected_language"),
         CheckConstraint("state IN ('awaiting_language', 'triage', 'ready', 'complete')", name="state_known"),
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from marketplace.qualification.settings import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
 from marketplace.tasktypes import TASK_TYPES
 
 JSONSchema = dict[str, Any]
@@ -150,7 +151,11 @@ PROJECT_CREATE: JSONSchema = _closed(
             "description": "How long an annotator holds a task before it returns to the pool.",
         },
         "priority": {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000, "default": 0},
-        "settings": {"type": "object", "description": "Free project settings."},
+        "settings": {
+            "type": "object",
+            "description": "Project settings; `qualification` configures exams and hidden gold.",
+            "properties": {"qualification": QUALIFICATION_SETTINGS_SCHEMA},
+        },
         "ontology": ONTOLOGY,
         "guidelines": GUIDELINES,
     },
@@ -324,8 +329,10 @@ ITEM_RECORD: JSONSchema = _closed(
         },
         "language": {
             **LANGUAGE,
-            "description": "The item's language, if you know it (BCP 47). Must be a "
-            "target language of the project. Items without one wait for language detection.",
+            "description": "The item's language, if you know it (BCP 47). Must be a target language "
+            "of the project. Texts are checked by language detection either way: a text too short to "
+            "judge keeps this language, one that contradicts it goes to ops. Audio and images take it "
+            "as given.",
         },
         "payload": {"type": "object", "description": "What to annotate; its shape depends on the task type."},
         "metadata": {"type": "object", "description": "Your own data; stored and exported unchanged."},
@@ -403,6 +410,7 @@ IMPORT: JSONSchema = {
         "created_at",
         "finished_at",
         "progress",
+        "detection",
     ],
     "properties": {
         "id": _id("Import id."),
@@ -433,6 +441,16 @@ IMPORT: JSONSchema = {
         "created_at": _timestamp("Upload time."),
         "started_at": _nullable_timestamp("When processing started."),
         "finished_at": _nullable_timestamp("When the import succeeded or failed."),
+        "detection": {
+            "type": ["object", "null"],
+            "description": "Language detection of the batch, once the upload is stored (else null): "
+            "it is done when `pending` reaches 0.",
+            "required": ["pending", "total"],
+            "properties": {
+                "pending": {"type": "integer", "description": "Items still waiting for detection."},
+                "total": {"type": "integer", "description": "Items in the batch."},
+            },
+        },
         "progress": {
             "type": "number",
             "minimum": 0,
@@ -503,7 +521,7 @@ _STATE_COUNTS: JSONSchema = {
 
 PROGRESS: JSONSchema = {
     "type": "object",
-    "required": ["total", "by_state", "by_language", "batches", "imports_in_progress"],
+    "required": ["total", "by_state", "by_language", "batches", "imports_in_progress", "language_detection"],
     "properties": {
         "total": {"type": "integer"},
         "by_state": _STATE_COUNTS,
@@ -524,15 +542,29 @@ PROGRESS: JSONSchema = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["id", "name", "total", "complete"],
+                "required": ["id", "name", "total", "complete", "language_pending"],
                 "properties": {
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "total": {"type": "integer"},
                     "complete": {"type": "integer"},
+                    "language_pending": {
+                        "type": "integer",
+                        "description": "Items of the batch still waiting for language detection.",
+                    },
                 },
             },
         },
         "imports_in_progress": {"type": "integer"},
+        "language_detection": {
+            "type": "object",
+            "description": "Where items are in getting a language; the three counts add up to `total`.",
+            "required": ["pending", "done", "triage"],
+            "properties": {
+                "pending": {"type": "integer", "description": "Waiting for the detection job."},
+                "done": {"type": "integer", "description": "Language known (ready or complete)."},
+                "triage": {"type": "integer", "description": "Waiting for ops to decide the language."},
+            },
+        },
     },
 }

@@ -18,6 +18,7 @@ from marketplace.projects.models import (
     OntologyVersion,
     Project,
 )
+from marketplace.projects.service import DetectionCounts, ImportStatus
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -126,7 +127,15 @@ def import_progress(item_import: ItemImport) -> float:
     return round(done / (2 * total), 4)
 
 
-def import_json(item_import: ItemImport, batch_public_id: str | None) -> dict[str, Any]:
+def detection_json(counts: DetectionCounts | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    return {"pending": counts.pending, "total": counts.total}
+
+
+def import_json(status: ImportStatus) -> dict[str, Any]:
+    """An upload and, once its batch is stored, how far language detection of the batch got."""
+    item_import = status.item_import
     return {
         "id": item_import.public_id,
         "state": item_import.state,
@@ -138,9 +147,10 @@ def import_json(item_import: ItemImport, batch_public_id: str | None) -> dict[st
         "accepted": item_import.accepted,
         "error_count": item_import.error_count,
         "errors": list(item_import.errors or []),
-        "batch": batch_public_id,
+        "batch": status.batch_public_id,
         "created_at": _required_timestamp(item_import.created_at),
         "started_at": timestamp(item_import.started_at),
         "finished_at": timestamp(item_import.finished_at),
         "progress": import_progress(item_import),
+        "detection": detection_json(status.detection),
     }

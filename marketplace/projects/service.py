@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role
@@ -40,6 +40,7 @@ from marketplace.projects.models import (
     ProjectState,
 )
 from marketplace.projects.states import state_name
+from marketplace.qualification.settings import check_settings
 from marketplace.tasktypes import get_task_type, validate_config
 from marketplace.validation import FieldError, InvalidInput, join_path, schema_errors
 from marketplace.web.errors import Conflict, Forbidden, NotFound
@@ -58,6 +59,9 @@ MAX_MAX_OVERLAP = 50
 
 #: Project states in which items may still be uploaded.
 UPLOADABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.ACTIVE, ProjectState.PAUSED})
+
+#: ``Batch.kind`` of the client's own items (the other kind, "gold", holds exam material).
+WORK_BATCH = "work"
 
 #: Import states that mean "still running" (counted by the progress endpoint).
 RUNNING_IMPORT_STATES = (ImportState.QUEUED, ImportState.VALIDATING, ImportState.STORING)
@@ -205,7 +209,7 @@ def visible_project(principal: Principal, public_id: str) -> Project:
     return project
 
 
-def _after_id(model: Any, cursor: str | None, **scope: Any) -> int | None:
+def after_id(model: Any, cursor: str | None, **scope: Any) -> int | None:
     """The integer key behind a cursor. Cursors carry public ids, so they reveal no row counts."""
     values = decode_cursor(cursor)
     if values is None:
@@ -222,7 +226,7 @@ def _after_id(model: Any, cursor: str | None, **scope: Any) -> int | None:
     return int(row_id)
 
 
-def _page(rows: Sequence[T], limit: int, public_id_of: Any) -> Page[T]:
+def cut_page(rows: Sequence[T], limit: int, public_id_of: Any) -> Page[T]:
     """Cut the ``limit + 1`` rows a query fetched into a page and the cursor of the next one."""
     if len(rows) > limit:
         kept = list(rows[:limit])
@@ -236,11 +240,11 @@ def list_projects(principal: Principal, cursor: str | None, limit: int) -> Page[
     query = _project_query().order_by(Project.id).limit(limit + 1)
     if not principal.is_ops:
         query = query.where(Project.organisation_id.in_(principal.organisation_ids))
-    after = _after_id(Project, cursor)
+    after = after_id(Project, cursor)
     if after is not None:
         query = query.where(Project.id > after)
     rows = get_session().scalars(query).all()
-    return _page(rows, limit, lambda project: project.public_id)
+    return cut_page(rows, limit, lambda project: project.public_id)
 
 
 # --- projects: creation and changes ----------------------------------------------------------------
@@ -364,6 +368,8 @@ def create_project(organisation_id: int, data: Mapping[str, Any], created_by: in
             _("Write the guidelines in the source language (%(code)s).", code=source),
         )
     problems.raise_if_any()
+    # Cross-field rules of the qualification settings (the schema checked each field alone).
+    check_settings((data.get("settings") or {}).get("qualification") or {})
 
     project = Project(
         organisation_id=organisation_id,
@@ -519,19 +525,19 @@ def list_batches(project_id: int, cursor: str | None, limit: int) -> Page[BatchC
     query = (
         select(Batch, func.count(Item.id), _complete_count())
         .outerjoin(Item, Item.batch_id == Batch.id)
-        .where(Batch.project_id == project_id)
+        .where(Batch.project_id == project_id, Batch.kind == "work")
         .group_by(Batch.id)
         .order_by(Batch.id)
         .limit(limit + 1)
     )
-    after = _after_id(Batch, cursor, project_id=project_id)
+    after = after_id(Batch, cursor, project_id=project_id)
     if after is not None:
         query = query.where(Batch.id > after)
     rows = [
         BatchCounts(batch, int(total), int(complete))
         for batch, total, complete in get_session().execute(query)
     ]
-    return _page(rows, limit, lambda counts: counts.batch.public_id)
+    return cut_page(rows, limit, lambda counts: counts.batch.public_id)
 
 
 # --- items -----------------------------------------------------------------------------------------
@@ -578,7 +584,7 @@ def list_items(
     query = (
         select(Item, Batch.public_id)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project_id)
+        .where(Item.project_id == project_id, Batch.kind == "work")  # gold has its own endpoints
         .order_by(Item.id)
         .limit(limit + 1)
     )
@@ -588,11 +594,11 @@ def list_items(
         query = query.where(Item.language == filters.language)
     if filters.batch:
         query = query.where(Batch.public_id == filters.batch)
-    after = _after_id(Item, cursor, project_id=project_id)
+    after = after_id(Item, cursor, project_id=project_id)
     if after is not None:
         query = query.where(Item.id > after)
     rows = [(item, batch_id) for item, batch_id in get_session().execute(query)]
-    return _page(rows, limit, lambda row: row[0].public_id)
+    return cut_page(rows, limit, lambda row: row[0].public_id)
 
 
 def get_item(project_id: int, public_id: str) -> tuple[Item, str]:
@@ -601,7 +607,7 @@ def get_item(project_id: int, public_id: str) -> tuple[Item, str]:
         .execute(
             select(Item, Batch.public_id)
             .join(Batch, Batch.id == Item.batch_id)
-            .where(Item.project_id == project_id, Item.public_id == public_id)
+            .where(Item.project_id == project_id, Item.public_id == public_id, Batch.kind == "work")
         )
         .first()
     )
@@ -611,35 +617,92 @@ def get_item(project_id: int, public_id: str) -> tuple[Item, str]:
 
 
 def after_items_stored(project_id: int, batch_id: int) -> None:
-    """Called by ``ingest`` right after a batch of items was committed.
+    """Called by ``ingest`` right after a batch of items was committed: queue the detection of
+    the batch's ``awaiting_language`` items (non-text items were decided at upload).
 
-    This is where the language-detection job will be enqueued (on ``QUEUE_DEFAULT``, with the
-    batch id) for the batch's ``awaiting_language`` items; items whose language was declared are
-    already ``ready``. Until detection exists it does nothing, and undeclared items wait.
+    The job id makes a second enqueue of the same batch one job on Redis; the job itself only
+    touches items still waiting, so running it again changes nothing either way.
     """
-    return None
+    from workers.languages import detect_item_languages
+    from workers.queues import QUEUE_DEFAULT, enqueue
+
+    log.debug("project %s: batch %s stored, queueing language detection", project_id, batch_id)
+    enqueue(detect_item_languages, batch_id, queue=QUEUE_DEFAULT, job_id=f"languages-batch-{batch_id}")
 
 
 # --- imports ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetectionCounts:
+    """Language detection of one batch: items still waiting for it, out of all the batch's items."""
+
+    pending: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    """An upload with the public id of the batch it created and, once stored, its detection."""
+
+    item_import: ItemImport
+    batch_public_id: str | None
+    detection: DetectionCounts | None
+
+
+def _running_states() -> list[str]:
+    return [state.value for state in RUNNING_IMPORT_STATES]
+
+
+def _pending_count() -> Any:
+    return func.coalesce(func.sum(case((Item.state == ItemState.AWAITING_LANGUAGE.value, 1), else_=0)), 0)
+
+
+def _detection_counts(batch_ids: Iterable[int | None]) -> dict[int, DetectionCounts]:
+    """Detection counts of several batches in one grouped query."""
+    wanted = {batch_id for batch_id in batch_ids if batch_id is not None}
+    if not wanted:
+        return {}
+    rows = get_session().execute(
+        select(Item.batch_id, _pending_count(), func.count())
+        .where(Item.batch_id.in_(wanted))
+        .group_by(Item.batch_id)
+    )
+    counts = {batch_id: DetectionCounts(0, 0) for batch_id in wanted}
+    counts.update({batch_id: DetectionCounts(int(pending), int(total)) for batch_id, pending, total in rows})
+    return counts
+
+
+def _statuses(rows: Sequence[tuple[ItemImport, str | None]]) -> list[ImportStatus]:
+    counts = _detection_counts(item_import.batch_id for item_import, _batch in rows)
+    return [
+        ImportStatus(
+            item_import,
+            batch,
+            counts.get(item_import.batch_id) if item_import.batch_id is not None else None,
+        )
+        for item_import, batch in rows
+    ]
 
 
 def _import_query() -> Select[ItemImport, str]:
     return select(ItemImport, Batch.public_id).outerjoin(Batch, Batch.id == ItemImport.batch_id)
 
 
-def list_imports(project_id: int, cursor: str | None, limit: int) -> Page[tuple[ItemImport, str | None]]:
-    """A project's uploads, newest last, with the public id of the batch each created."""
+def list_imports(project_id: int, cursor: str | None, limit: int) -> Page[ImportStatus]:
+    """A project's uploads, newest last, with the batch each created and its detection counts."""
     query = (
         _import_query().where(ItemImport.project_id == project_id).order_by(ItemImport.id).limit(limit + 1)
     )
-    after = _after_id(ItemImport, cursor, project_id=project_id)
+    after = after_id(ItemImport, cursor, project_id=project_id)
     if after is not None:
         query = query.where(ItemImport.id > after)
     rows = [(item_import, batch_id) for item_import, batch_id in get_session().execute(query)]
-    return _page(rows, limit, lambda row: row[0].public_id)
+    page = cut_page(rows, limit, lambda row: row[0].public_id)
+    return Page(_statuses(page.items), page.next_cursor)
 
 
-def get_import(project_id: int, public_id: str) -> tuple[ItemImport, str | None]:
+def get_import(project_id: int, public_id: str) -> ImportStatus:
     row = (
         get_session()
         .execute(
@@ -649,7 +712,32 @@ def get_import(project_id: int, public_id: str) -> tuple[ItemImport, str | None]
     )
     if row is None:
         raise NotFound(_("There is no such import."))
-    return row[0], row[1]
+    return _statuses([(row[0], row[1])])[0]
+
+
+def import_status(item_import: ItemImport, batch_public_id: str | None) -> ImportStatus:
+    """The status of an upload just handled, with its batch's detection counts as they are now."""
+    return _statuses([(item_import, batch_public_id)])[0]
+
+
+def unfinished_imports(project_id: int) -> list[ImportStatus]:
+    """Uploads still being stored, or stored with items still waiting for language detection:
+    what the project page shows progress bars for."""
+    session = get_session()
+    waiting = (
+        select(Item.batch_id)
+        .where(Item.project_id == project_id, Item.state == ItemState.AWAITING_LANGUAGE.value)
+        .distinct()
+    )
+    query = (
+        _import_query()
+        .where(
+            ItemImport.project_id == project_id,
+            or_(ItemImport.state.in_(_running_states()), ItemImport.batch_id.in_(waiting)),
+        )
+        .order_by(ItemImport.id)
+    )
+    return _statuses([(item_import, batch) for item_import, batch in session.execute(query)])
 
 
 # --- progress --------------------------------------------------------------------------------------
@@ -662,16 +750,28 @@ def _state_counts(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
     return counts
 
 
+def _language_detection(by_state: Mapping[str, int]) -> dict[str, int]:
+    """Where items are in getting a language; the three counts add up to the project's total."""
+    return {
+        "pending": by_state[ItemState.AWAITING_LANGUAGE.value],
+        "done": by_state[ItemState.READY.value] + by_state[ItemState.COMPLETE.value],
+        "triage": by_state[ItemState.TRIAGE.value],
+    }
+
+
 def project_progress(project_id: int) -> dict[str, Any]:
     """Item counts by state, by language and by batch, from GROUP BY queries (no item is loaded).
 
     ``by_language`` has an entry with ``language: null`` for items whose language is not known
-    yet, so the per-language totals always add up to ``total``.
+    yet, so the per-language totals always add up to ``total``. ``language_detection`` and each
+    batch's ``language_pending`` show the detection job advancing after an upload. Only the
+    client's work batches count: gold items are exam material, never delivered.
     """
     session = get_session()
     rows = session.execute(
         select(Item.language, Item.state, func.count())
-        .where(Item.project_id == project_id)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(Item.project_id == project_id, Batch.kind == WORK_BATCH)
         .group_by(Item.language, Item.state)
     ).all()
     by_language: dict[str | None, list[tuple[str, int]]] = {}
@@ -679,9 +779,9 @@ def project_progress(project_id: int) -> dict[str, Any]:
         by_language.setdefault(language, []).append((state, int(count)))
     languages = sorted(by_language, key=lambda code: (code is None, code or ""))
     batches = session.execute(
-        select(Batch.public_id, Batch.name, func.count(Item.id), _complete_count())
+        select(Batch.public_id, Batch.name, func.count(Item.id), _complete_count(), _pending_count())
         .outerjoin(Item, Item.batch_id == Batch.id)
-        .where(Batch.project_id == project_id)
+        .where(Batch.project_id == project_id, Batch.kind == WORK_BATCH)
         .group_by(Batch.id, Batch.public_id, Batch.name)
         .order_by(Batch.id)
     ).all()
@@ -690,12 +790,13 @@ def project_progress(project_id: int) -> dict[str, Any]:
         .select_from(ItemImport)
         .where(
             ItemImport.project_id == project_id,
-            ItemImport.state.in_([s.value for s in RUNNING_IMPORT_STATES]),
+            ItemImport.state.in_(_running_states()),
         )
     )
+    by_state = _state_counts((state, int(count)) for _language, state, count in rows)
     return {
         "total": sum(int(count) for _language, _state, count in rows),
-        "by_state": _state_counts((state, int(count)) for _language, state, count in rows),
+        "by_state": by_state,
         "by_language": [
             {
                 "language": code,
@@ -705,10 +806,17 @@ def project_progress(project_id: int) -> dict[str, Any]:
             for code in languages
         ],
         "batches": [
-            {"id": public_id, "name": name, "total": int(total), "complete": int(complete)}
-            for public_id, name, total, complete in batches
+            {
+                "id": public_id,
+                "name": name,
+                "total": int(total),
+                "complete": int(complete),
+                "language_pending": int(pending),
+            }
+            for public_id, name, total, complete, pending in batches
         ],
         "imports_in_progress": int(running or 0),
+        "language_detection": _language_detection(by_state),
     }
 
 

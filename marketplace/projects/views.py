@@ -16,6 +16,8 @@ from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role
 from marketplace.projects import membership
 from marketplace.projects import service as projects
+from marketplace.projects.models import ImportState
+from marketplace.projects.serializers import import_progress
 from marketplace.projects.states import state_name
 from marketplace.tasktypes import get_task_type
 from marketplace.web.auth import require_principal, roles_required
@@ -33,6 +35,17 @@ def task_title(name: str) -> str:
         return str(get_task_type(name).title)
     except KeyError:
         return name
+
+
+def import_state_names() -> dict[str, str]:
+    """Upload states in the reader's language; the progress script shows them as they change."""
+    return {
+        ImportState.QUEUED.value: _("waiting to start"),
+        ImportState.VALIDATING.value: _("checking items"),
+        ImportState.STORING.value: _("saving items"),
+        ImportState.SUCCEEDED.value: _("saved"),
+        ImportState.FAILED.value: _("refused"),
+    }
 
 
 @bp.app_context_processor
@@ -54,7 +67,14 @@ def project_detail(project_id: str) -> ResponseReturnValue:
     principal = require_principal()
     project = projects.visible_project(principal, project_id)
     progress = projects.project_progress(project.id)
-    return render_template("projects/detail.html", project=project, progress=progress)
+    return render_template(
+        "projects/detail.html",
+        project=project,
+        progress=progress,
+        imports=projects.unfinished_imports(project.id),
+        import_state_names=import_state_names(),
+        import_progress=import_progress,
+    )
 
 
 @bp.route("/organisation/tokens", methods=["GET", "POST"])

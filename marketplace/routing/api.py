@@ -100,7 +100,6 @@ SUBMIT_RESULT_SCHEMA: dict[str, Any] = {
     "properties": {
         "assignment": ASSIGNMENT_SCHEMA,
         "late": {"type": "boolean"},
-        "item_complete": {"type": "boolean"},
     },
 }
 
@@ -182,7 +181,6 @@ def submit(principal: Principal, assignment_id: str, body: dict[str, Any]) -> Re
         {
             "assignment": assignment_json(outcome.assignment, current_locale_tag()),
             "late": outcome.late,
-            "item_complete": outcome.item_complete,
         }
     )
 

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from marketplace.db import get_session, utcnow
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
+from marketplace.qualification import service as qualification
+from marketplace.qualification.settings import QualificationSettings
 from marketplace.routing.eligibility import work_languages
 from marketplace.routing.models import (
     ASSIGNMENT_TRANSITIONS,
@@ -93,13 +95,21 @@ def _event(
 # --- claiming ---------------------------------------------------------------------------------
 
 
-def _candidate_projects(languages: Sequence[str], project_public_id: str | None) -> list[Project]:
-    """Active projects in these languages: by priority, then nearest batch deadline; ties shuffled
-    so that projects of equal standing share the workforce."""
+def _candidate_projects(
+    annotator_id: int, project_public_id: str | None
+) -> list[tuple[Project, list[str], QualificationSettings]]:
+    """Active projects the annotator may work on, each with the languages allowed there: qualified
+    languages, or native ones where the project needs no exam. Ordered by priority, then nearest
+    batch deadline; ties shuffled so that projects of equal standing share the workforce."""
     session = get_session()
+    native = work_languages(annotator_id)
+    qualified = qualification.qualified_pairs(annotator_id)
+    languages = sorted(set(native).union(*qualified.values()))
+    if not languages:
+        return []
     nearest_deadline = (
         select(func.min(Batch.deadline))
-        .where(Batch.project_id == Project.id)
+        .where(Batch.project_id == Project.id, Batch.kind == "work")
         .correlate(Project)
         .scalar_subquery()
     )
@@ -109,13 +119,17 @@ def _candidate_projects(languages: Sequence[str], project_public_id: str | None)
     )
     if project_public_id is not None:
         query = query.where(Project.public_id == project_public_id)
-    rows = [(project, deadline) for project, deadline in session.execute(query)]
-    if not rows:
-        return []
+    rows = []
+    for project, deadline in session.execute(query):
+        settings = QualificationSettings.of(project.settings)
+        allowed = qualified.get(project.id, []) if settings.required else native
+        allowed = sorted(set(allowed) & set(project.language_codes))
+        if allowed:
+            rows.append((project, allowed, settings, deadline))
     far_future = datetime.max.replace(tzinfo=UTC)
     shuffled = _rng.sample(rows, len(rows))
-    ordered = sorted(shuffled, key=lambda row: (-row[0].priority, row[1] or far_future))
-    return [project for project, _deadline in ordered]
+    ordered = sorted(shuffled, key=lambda row: (-row[0].priority, row[3] or far_future))
+    return [(project, allowed, settings) for project, allowed, settings, _deadline in ordered]
 
 
 def _open_batches(session: Session, project_id: int, languages: Sequence[str]) -> list[int]:
@@ -126,7 +140,7 @@ def _open_batches(session: Session, project_id: int, languages: Sequence[str]) -
     return list(
         session.scalars(
             select(Batch.id)
-            .where(Batch.project_id == project_id, has_ready)
+            .where(Batch.project_id == project_id, Batch.kind == "work", has_ready)
             .order_by(Batch.deadline.asc().nulls_last(), Batch.id)
         )
     )
@@ -240,10 +254,9 @@ def claim_next_assignments(
     ]
     result = held[:count]
     room = min(count - len(result), MAX_LEASES_PER_ANNOTATOR - len(leases))
-    languages = work_languages(annotator_id)
-    if room > 0 and languages:
+    if room > 0:
         try:
-            result += _claim(session, annotator_id, languages, room, project_public_id, now)
+            result += _claim(session, annotator_id, room, project_public_id, now)
             session.commit()
         except IntegrityError:
             # Two claims by the same person at once (two tabs): the unique constraint stopped one.
@@ -257,19 +270,88 @@ def claim_next_assignments(
 def _claim(
     session: Session,
     annotator_id: int,
-    languages: Sequence[str],
     wanted: int,
     project_public_id: str | None,
     now: datetime,
 ) -> list[Assignment]:
     claimed: list[Assignment] = []
-    for project in _candidate_projects(languages, project_public_id):
-        for batch_id in _open_batches(session, project.id, languages):
-            claimed += _claim_in_batch(
-                session, project, batch_id, annotator_id, languages, wanted - len(claimed), now
+    for project, languages, settings in _candidate_projects(annotator_id, project_public_id):
+        need = wanted - len(claimed)
+        # Each slot is hidden gold with the project's rate, but only while real work remains:
+        # a queue of nothing but gold would give the gold away.
+        n_gold = sum(1 for _ in range(need) if _rng.random() < settings.hidden_gold_rate)
+        batches = _open_batches(session, project.id, languages)
+        regular = _claim_regular(session, project, batches, annotator_id, languages, need - n_gold, now)
+        if n_gold and batches:
+            gold = _claim_gold(session, project, annotator_id, languages, n_gold, now)
+            regular += _claim_regular(
+                session, project, batches, annotator_id, languages, n_gold - len(gold), now
             )
-            if len(claimed) >= wanted:
-                return claimed
+            claimed += gold
+        claimed += regular
+        if len(claimed) >= wanted:
+            break
+    return claimed
+
+
+def _claim_regular(
+    session: Session,
+    project: Project,
+    batches: Sequence[int],
+    annotator_id: int,
+    languages: Sequence[str],
+    wanted: int,
+    now: datetime,
+) -> list[Assignment]:
+    claimed: list[Assignment] = []
+    for batch_id in batches:
+        if len(claimed) >= wanted:
+            break
+        claimed += _claim_in_batch(
+            session, project, batch_id, annotator_id, languages, wanted - len(claimed), now
+        )
+    return claimed
+
+
+def _claim_gold(
+    session: Session,
+    project: Project,
+    annotator_id: int,
+    languages: Sequence[str],
+    wanted: int,
+    now: datetime,
+) -> list[Assignment]:
+    """Hidden gold: gold items of the project in the annotator's languages that they have never had,
+    in work or in an exam. Gold items have no overlap limit."""
+    seen_in_exams = qualification.exam_item_ids(annotator_id, project.id)
+    had_it = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == annotator_id)
+    query = (
+        select(Item.id, Item.language)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(Batch.project_id == project.id, Batch.kind == "gold", Item.language.in_(languages), ~had_it)
+        .order_by(func.random())
+        .limit(wanted + len(seen_in_exams))
+    )
+    picked = [
+        (item_id, language) for item_id, language in session.execute(query) if item_id not in seen_in_exams
+    ]
+    expires = now + timedelta(minutes=project.lease_minutes)
+    claimed = [
+        Assignment(
+            item_id=item_id,
+            project_id=project.id,
+            annotator_id=annotator_id,
+            language=language,
+            state=AssignmentState.LEASED,
+            claimed_at=now,
+            lease_expires_at=expires,
+        )
+        for item_id, language in picked[:wanted]
+    ]
+    session.add_all(claimed)
+    session.flush()
+    for assignment in claimed:
+        _event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
     return claimed
 
 
@@ -377,7 +459,8 @@ def submit_assignment(
     _check_answer(project, item, answer)
     now = utcnow()
     seconds = _check_seconds(seconds_spent, assignment, now)
-    late = assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now
+    gold = qualification.is_gold_item(item.id)
+    late = not gold and (assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now)
     assignment.answer = answer
     assignment.seconds_spent = seconds
     assignment.flagged_edge_case = edge_case
@@ -398,6 +481,11 @@ def submit_assignment(
         edge_case=edge_case,
     )
     session.flush()
+    if gold:
+        # Hidden gold never completes: it is scored, and the outcome looks like any other item's.
+        qualification.record_hidden_gold(session, assignment.id, annotator_id, item, answer, now)
+        session.commit()
+        return SubmitOutcome(assignment, late=False, item_complete=False)
     submitted = session.scalar(
         select(func.count())
         .select_from(Assignment)

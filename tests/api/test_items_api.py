@@ -58,8 +58,11 @@ def project(make_project: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     return make_project()
 
 
-def test_json_upload_is_stored_at_once(api: Api, project: dict[str, Any]) -> None:
-    items = [*text_items(30), {"payload": {"text": "Sin idioma declarado"}}]
+def test_json_upload_is_stored_at_once(
+    api: Api, project: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    undeclared = {"payload": {"text": "El pedido llegó tarde, pero el producto es excelente."}}
+    items = [*text_items(30), undeclared]
     response = api(
         "POST",
         f"/projects/{project['id']}/items",
@@ -73,6 +76,10 @@ def test_json_upload_is_stored_at_once(api: Api, project: dict[str, Any]) -> Non
     assert body["batch"]["name"] == "week 1"
     assert body["batch"]["deadline"] == "2031-01-31T16:00:00Z"
     assert body["import"]["batch"] == body["batch"]["id"]
+    assert body["import"]["detection"]["total"] == 31  # pending: 0 inline, up to 31 with a worker
+    run_jobs()
+    detected = api("GET", f"/projects/{project['id']}/imports/{body['import']['id']}").get_json()
+    assert detected["detection"] == {"pending": 0, "total": 31}
 
     listed = api("GET", f"/projects/{project['id']}/items?limit=1000").get_json()
     assert listed["next_cursor"] is None
@@ -85,7 +92,8 @@ def test_json_upload_is_stored_at_once(api: Api, project: dict[str, Any]) -> Non
     assert first["metadata"] == {"row": 0}
     assert first["batch"] == body["batch"]["id"]
     last = listed["items"][-1]
-    assert last["language"] is None and last["state"] == "awaiting_language"
+    assert last["declared_language"] is None and last["detected_language"] == "es"
+    assert last["language"] == "es" and last["state"] == "ready"
 
     one = api("GET", f"/projects/{project['id']}/items/{first['id']}")
     assert one.status_code == 200 and one.get_json() == first
@@ -93,11 +101,14 @@ def test_json_upload_is_stored_at_once(api: Api, project: dict[str, Any]) -> Non
 
     progress = api("GET", f"/projects/{project['id']}/progress").get_json()
     assert progress["total"] == 31
-    assert progress["by_state"]["ready"] == 30 and progress["by_state"]["awaiting_language"] == 1
-    assert [entry["language"] for entry in progress["by_language"]] == ["de", "en", "es", None]
+    assert progress["by_state"]["ready"] == 31 and progress["by_state"]["awaiting_language"] == 0
+    assert [entry["language"] for entry in progress["by_language"]] == ["de", "en", "es"]
     assert sum(entry["total"] for entry in progress["by_language"]) == 31
-    assert progress["batches"] == [{"id": body["batch"]["id"], "name": "week 1", "total": 31, "complete": 0}]
+    assert progress["batches"] == [
+        {"id": body["batch"]["id"], "name": "week 1", "total": 31, "complete": 0, "language_pending": 0}
+    ]
     assert progress["imports_in_progress"] == 0
+    assert progress["language_detection"] == {"pending": 0, "done": 31, "triage": 0}
 
     batches = api("GET", f"/projects/{project['id']}/batches").get_json()
     assert batches["batches"][0]["total"] == 31
@@ -311,7 +322,9 @@ def test_empty_and_malformed_uploads(api: Api, project: dict[str, Any]) -> None:
     assert nan.status_code == 400 and nan.get_json()["error"]["field"] == "lines[0]"
 
 
-def test_cursor_pagination_walks_every_item_once(api: Api, project: dict[str, Any]) -> None:
+def test_cursor_pagination_walks_every_item_once(
+    api: Api, project: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
     for start in (0, 90):
         assert (
             api(
@@ -319,6 +332,7 @@ def test_cursor_pagination_walks_every_item_once(api: Api, project: dict[str, An
             ).status_code
             == 201
         )
+    run_jobs()  # items get their language from the detection job
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -370,13 +384,19 @@ def test_ten_thousand_items_through_a_background_import(
 
     progress = api("GET", f"/projects/{project['id']}/progress").get_json()
     assert progress["total"] == 10_000
+    # Declared items keep their language (texts too plain to contradict it); the 1,000 "Review
+    # number n" without a declaration cannot be told apart, so they wait for ops.
     assert progress["by_state"]["ready"] == 9_000
-    assert progress["by_state"]["awaiting_language"] == 1_000
+    assert progress["by_state"]["triage"] == 1_000
     by_language = {entry["language"]: entry["total"] for entry in progress["by_language"]}
     assert by_language == {"en": 3_000, "es": 3_000, "de": 3_000, None: 1_000}
     assert sum(by_language.values()) == progress["total"]
-    assert progress["batches"] == [{"id": done["batch"], "name": "bulk", "total": 10_000, "complete": 0}]
+    assert progress["batches"] == [
+        {"id": done["batch"], "name": "bulk", "total": 10_000, "complete": 0, "language_pending": 0}
+    ]
     assert progress["imports_in_progress"] == 0
+    assert progress["language_detection"] == {"pending": 0, "done": 9_000, "triage": 1_000}
+    assert done["detection"] == {"pending": 0, "total": 10_000}
     assert elapsed < 20
 
 

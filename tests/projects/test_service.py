@@ -136,7 +136,9 @@ def test_visibility(ctx: Flask, project: Project, make_user: Callable[..., int])
     assert service.list_projects(Principal(client, None, frozenset()), None, 10).items == []
 
 
-def test_progress_counts_by_state_language_and_batch(project: Project, app: Flask) -> None:
+def test_progress_counts_by_state_language_and_batch(
+    project: Project, app: Flask, run_jobs: Callable[[], int]
+) -> None:
     upload = ingest.Upload(
         "jsonl",
         b"\n".join(
@@ -149,6 +151,7 @@ def test_progress_counts_by_state_language_and_batch(project: Project, app: Flas
     )
     outcome = ingest.upload_items(project.id, upload)
     assert outcome.batch is not None and not outcome.queued
+    run_jobs()  # language detection: "t" is too short to doubt its declaration, "unknown" goes to ops
     empty = service.create_batch(project.id, "later", deadline=datetime(2031, 1, 1, tzinfo=UTC))
     session = get_session()
     session.execute(update(Item).where(Item.external_id.in_(["0", "1", "2"])).values(state="complete"))
@@ -156,7 +159,8 @@ def test_progress_counts_by_state_language_and_batch(project: Project, app: Flas
 
     progress = service.project_progress(project.id)
     assert progress["total"] == 11
-    assert progress["by_state"] == {"awaiting_language": 1, "triage": 0, "ready": 7, "complete": 3}
+    assert progress["by_state"] == {"awaiting_language": 0, "triage": 1, "ready": 7, "complete": 3}
+    assert progress["language_detection"] == {"pending": 0, "done": 10, "triage": 1}
     assert progress["by_language"] == [
         {
             "language": "en",
@@ -171,12 +175,12 @@ def test_progress_counts_by_state_language_and_batch(project: Project, app: Flas
         {
             "language": None,
             "total": 1,
-            "by_state": {"awaiting_language": 1, "triage": 0, "ready": 0, "complete": 0},
+            "by_state": {"awaiting_language": 0, "triage": 1, "ready": 0, "complete": 0},
         },
     ]
     assert progress["batches"] == [
-        {"id": outcome.batch.public_id, "name": "first", "total": 11, "complete": 3},
-        {"id": empty.public_id, "name": "later", "total": 0, "complete": 0},
+        {"id": outcome.batch.public_id, "name": "first", "total": 11, "complete": 3, "language_pending": 0},
+        {"id": empty.public_id, "name": "later", "total": 0, "complete": 0, "language_pending": 0},
     ]
     page = service.list_batches(project.id, None, 1)
     assert [(c.batch.name, c.total) for c in page.items] == [("first", 11)]

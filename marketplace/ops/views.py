@@ -1,0 +1,149 @@
+"""Ops pages: the language triage queue, per language pair, with forms to set items' language.
+
+A pair is addressed as ``<declared>~<detected>`` (``und`` for none: ``und~pt``), since language tags
+themselves contain hyphens. Forms post back to the page they are on, with the CSRF token, and
+redirect (post/redirect/get) so a reload never resolves twice.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString  # type: ignore[import-untyped, unused-ignore]
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from marketplace.accounts.models import Role
+from marketplace.i18n import current_locale_tag
+from marketplace.languages.codes import language_name
+from marketplace.projects import language_assignment as triage
+from marketplace.validation import InvalidInput
+from marketplace.web.auth import roles_required
+
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+
+#: Triage items per page.
+PAGE_SIZE = 100
+
+#: Why an item waits, in the reader's language (codes from the detector, the job and routing).
+REASON_NAMES: dict[str, LazyString] = {
+    "empty": _l("no words"),
+    "too_short": _l("too short"),
+    "uncertain": _l("uncertain"),
+    "ambiguous": _l("close languages"),
+    "mixed": _l("mixed languages"),
+    "mismatch": _l("not the declared language"),
+    "unsupported": _l("language not told apart"),
+    "not_in_project": _l("not a project language"),
+    "no_language": _l("no language declared"),
+    "detection_failed": _l("detection failed"),
+    "reported": _l("reported by an annotator"),
+}
+
+
+def reason_name(code: str | None) -> str:
+    return str(REASON_NAMES.get(code or "", code or ""))
+
+
+def pair_slug(declared: str | None, detected: str | None) -> str:
+    return f"{declared or triage.NO_LANGUAGE}~{detected or triage.NO_LANGUAGE}"
+
+
+def _pair(slug: str) -> tuple[str | None, str | None]:
+    """(declared, detected) of a pair address; 404 for anything that is not one."""
+    parts = slug.split("~")
+    if len(parts) != 2:
+        abort(404)
+    try:
+        declared, detected = (triage.language_match(part, "pair") for part in parts)
+    except InvalidInput:
+        abort(404)
+    if declared.any or detected.any:  # an empty half: "~pt"
+        abort(404)
+    return declared.tag, detected.tag
+
+
+def _language_label(code: str | None) -> str:
+    if code is None:
+        return str(_("none"))
+    return f"{language_name(code, current_locale_tag())} ({code})"
+
+
+@bp.context_processor
+def _ops_context() -> dict[str, object]:
+    return {"reason_name": reason_name, "pair_slug": pair_slug, "language_label": _language_label}
+
+
+@bp.get("/triage")
+@roles_required(Role.OPS)
+def triage_queue() -> ResponseReturnValue:
+    project = request.args.get("project") or None
+    groups = triage.triage_groups(triage.TriageScope(project=project))
+    return render_template(
+        "ops/triage.html", groups=groups, projects=triage.triage_projects(), project=project
+    )
+
+
+@bp.route("/triage/<pair>", methods=["GET", "POST"])
+@roles_required(Role.OPS)
+def triage_pair(pair: str) -> ResponseReturnValue:
+    declared, detected = _pair(pair)
+    project = request.args.get("project") or None
+    scope = triage.TriageScope.pair(declared, detected, project)
+    if request.method == "POST":
+        return _resolve(scope, pair, project)
+    page = triage.triage_items(scope, request.args.get("cursor"), PAGE_SIZE)
+    return render_template(
+        "ops/triage_pair.html",
+        pair=pair,
+        declared=declared,
+        detected=detected,
+        project=project,
+        items=page.items,
+        next_cursor=page.next_cursor,
+        languages=triage.scope_languages(scope),
+    )
+
+
+def _resolve(scope: triage.TriageScope, pair: str, project: str | None) -> ResponseReturnValue:
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = redirect(url_for("ops.triage_pair", pair=pair, project=project))
+    language = request.form.get("language", "")
+    whole_pair = request.form.get("scope") == "all"
+    selected = request.form.getlist("items")
+    if not whole_pair and not selected:
+        flash(_("Select at least one item."), "error")
+        return back
+    try:
+        if whole_pair:
+            resolution = triage.resolve_group(scope, language, current_user.id)
+        else:
+            resolution = triage.resolve_items(selected, language, current_user.id)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            flash(error.message, "error")
+        return back
+    flash(
+        ngettext(
+            "%(num)s item is now routed in %(language)s.",
+            "%(num)s items are now routed in %(language)s.",
+            len(resolution.resolved),
+            language=_language_label(resolution.language),
+        ),
+        "success",
+    )
+    if resolution.skipped:
+        flash(
+            ngettext(
+                "%(num)s item was already decided and was left alone.",
+                "%(num)s items were already decided and were left alone.",
+                len(resolution.skipped),
+            ),
+            "info",
+        )
+    return back

@@ -1,0 +1,1 @@
+"""Tests of qualification: gold scoring and its metrics."""

@@ -1,0 +1,65 @@
+"""The demo behind ``make run``: idempotent, and usable with the logins it prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from marketplace.db import get_session
+from marketplace.demo import seed_demo
+from marketplace.demo_data import DEMO_PASSWORD, DEMO_TOKEN, ITEMS, LANGUAGES
+from marketplace.models import Base
+from tests.conftest import post_form
+
+
+def _row_counts(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        session = get_session()
+        return {
+            table.name: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_demo_is_idempotent_and_usable(app: Flask, client: FlaskClient, run_jobs: Callable[[], int]) -> None:
+    with app.app_context():
+        lines = list(seed_demo())
+    run_jobs()  # language detection of the demo items
+    assert any(DEMO_TOKEN in line for line in lines)
+    first = _row_counts(app)
+    with app.app_context():
+        list(seed_demo())
+    run_jobs()
+    assert _row_counts(app) == first
+    assert len(LANGUAGES) >= 8
+
+    projects = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})
+    assert projects.status_code == 200
+    project = projects.json["projects"][0]
+    progress = client.get(
+        f"/api/v1/projects/{project['id']}/progress", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+    ).json
+    assert progress["total"] == len(ITEMS)
+    assert {row["language"] for row in progress["by_language"]} >= set(LANGUAGES) - {None}
+
+    # A pre-qualified Spanish annotator gets Spanish work at once.
+    assert (
+        post_form(client, "/login", {"email": "carlos@demo.example", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    page = client.get("/work")
+    assert page.status_code == 200
+    assert 'lang="es"' in page.get_data(as_text=True)
+    # An Arabic annotator sees the Arabic exam open.
+    other = app.test_client()
+    assert (
+        post_form(other, "/login", {"email": "amina@demo.example", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    exams = other.get("/api/v1/qualifications").json["available_exams"]
+    assert any(e["language"] == "ar" and e["open"] for e in exams)
+    # The home page speaks English, Spanish and Arabic.
+    assert 'dir="rtl"' in client.get("/?lang=ar").get_data(as_text=True)
