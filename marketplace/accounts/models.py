@@ -44,7 +44,7 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
+        back_populates="user", cascade="all, delete-orphan", lazy="joined", foreign_keys="UserRole.user_id"
     )
     language_skills: Mapped[list[LanguageSkill]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="LanguageSkill.language"

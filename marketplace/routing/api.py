@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role
 from marketplace.i18n import current_locale_tag
+from marketplace.projects.serializers import timestamp
 from marketplace.routing import service
 from marketplace.routing.models import AssignmentState
 from marketplace.routing.serializers import assignment_json
@@ -98,7 +99,17 @@ GIVE_BACK_SCHEMA: dict[str, Any] = {
 SUBMIT_RESULT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "assignment": ASSIGNMENT_SCHEMA,
+        "assignment": {
+            "type": "object",
+            "description": "The submitted assignment, in short (the page already has the item).",
+            "properties": {
+                "id": {"type": "string"},
+                "state": {"type": "string"},
+                "seconds_spent": {"type": ["integer", "null"]},
+                "edge_case": {"type": "boolean"},
+                "finished_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
         "late": {"type": "boolean"},
     },
 }
@@ -177,9 +188,16 @@ def submit(principal: Principal, assignment_id: str, body: dict[str, Any]) -> Re
         edge_case=body.get("edge_case", False),
         comment=body.get("comment", ""),
     )
+    assignment = outcome.assignment
     return jsonify(
         {
-            "assignment": assignment_json(outcome.assignment, current_locale_tag()),
+            "assignment": {
+                "id": assignment.public_id,
+                "state": assignment.state,
+                "seconds_spent": assignment.seconds_spent,
+                "edge_case": assignment.flagged_edge_case,
+                "finished_at": timestamp(assignment.finished_at),
+            },
             "late": outcome.late,
         }
     )

@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.db import get_session, utcnow
 from marketplace.languages.codes import UnknownLanguage, normalize_language
@@ -113,7 +113,7 @@ def _candidate_projects(
         .correlate(Project)
         .scalar_subquery()
     )
-    query = select(Project, nearest_deadline).where(
+    query = select(Project, nearest_deadline).options(selectinload(Project.languages)).where(
         Project.state == ProjectState.ACTIVE,
         exists().where(ProjectLanguage.project_id == Project.id, ProjectLanguage.language.in_(languages)),
     )

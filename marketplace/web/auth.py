@@ -7,8 +7,7 @@ except the public pages (home, log-in, sign-up) and the OpenAPI document.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, g, request
@@ -68,13 +67,25 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-@dataclass(frozen=True)
 class Principal:
     """The caller of an API endpoint: a token (acting for one organisation) or a signed-in person."""
 
-    user: User | None
-    token: ApiToken | None
-    organisation_ids: frozenset[int]
+    def __init__(
+        self, user: User | None, token: ApiToken | None, organisation_ids: frozenset[int] | None = None
+    ) -> None:
+        self.user = user
+        self.token = token
+        if organisation_ids is not None:  # known already: skip the lookup
+            self.__dict__["organisation_ids"] = organisation_ids
+
+    @cached_property
+    def organisation_ids(self) -> frozenset[int]:
+        """Organisations the caller acts for; looked up only by endpoints that need it."""
+        if self.token is not None:
+            return frozenset({self.token.organisation_id})
+        if self.user is not None:
+            return frozenset(membership.organisation_ids_of(self.user.id))
+        return frozenset()
 
     @property
     def is_ops(self) -> bool:
@@ -105,7 +116,7 @@ def resolve_principal() -> Principal | None:
     if raw is not None or request.headers.get("Authorization"):
         token = accounts.authenticate_token(raw) if raw else None
         if token is not None:
-            principal = Principal(user=None, token=token, organisation_ids=frozenset({token.organisation_id}))
+            principal = Principal(user=None, token=token)
     elif current_user.is_authenticated:
         user = cast(User, current_user._get_current_object())
         if request.method not in {"GET", "HEAD", "OPTIONS"}:
@@ -114,9 +125,7 @@ def resolve_principal() -> Principal | None:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except ValidationError as exc:
                 raise CSRFError(str(exc)) from exc
-        principal = Principal(
-            user=user, token=None, organisation_ids=frozenset(membership.organisation_ids_of(user.id))
-        )
+        principal = Principal(user=user, token=None)
     g.principal = principal
     return principal
 
