@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
 
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.agreement.views import bp as agreement_bp
     from marketplace.ops.views import bp as ops_bp
     from marketplace.projects.views import bp as projects_bp
     from marketplace.qualification.views import bp as qualification_bp
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(work_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(qualification_bp)
+    app.register_blueprint(agreement_bp)
 
     from workers import queues
 
@@ -63,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _import_api_modules() -> None:
     import marketplace.accounts.api
+    import marketplace.agreement.api
     import marketplace.ops.api
     import marketplace.projects.api
     import marketplace.qualification.api

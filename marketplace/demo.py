@@ -23,6 +23,7 @@ from marketplace.demo_data import (
     OPS,
     PRE_QUALIFIED,
     PROJECT,
+    TRIAGE_ITEMS,
 )
 from marketplace.projects import ingest
 from marketplace.projects import service as projects
@@ -76,6 +77,14 @@ def _project(organisation_id: int, owner_id: int) -> Project:
             )
             for n, (language, text) in enumerate(ITEMS, start=1)
         ]
+        lines += [
+            json.dumps(
+                {"external_id": f"demo-triage-{n}", "payload": {"text": text}}
+                | ({"language": language} if language else {}),
+                ensure_ascii=False,
+            )
+            for n, (language, text) in enumerate(TRIAGE_ITEMS, start=1)
+        ]
         upload = ingest.Upload(format="jsonl", content="\n".join(lines).encode(), batch_name=DEMO_BATCH)
         ingest.upload_items(project.id, upload, user_id=owner_id)
     if not any(row["total"] for row in qualification.gold_coverage(project.id)["languages"]):
@@ -117,8 +126,15 @@ def seed_demo() -> Iterator[str]:
     yield f"  client:        {CLIENT['email']} — organisation {org.public_id}"
     yield f"  API token:     {DEMO_TOKEN}"
     qualified = dict(PRE_QUALIFIED)
+    gold_languages = {language for language, _text, _label, _why in GOLD}
     for email, _name, natives, _others, _ui in ANNOTATORS:
-        status = f"qualified in {qualified[email]}" if email in qualified else "takes an exam first"
+        exams = [code for code in natives if code in gold_languages]
+        if email in qualified:
+            status = f"qualified in {qualified[email]}"
+        elif exams:
+            status = f"takes the {', '.join(exams)} exam first"
+        else:
+            status = "no exam in their language yet"
         yield f"  annotator:     {email} (native: {', '.join(natives)}; {status})"
     yield (
         f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "

@@ -217,3 +217,15 @@ GOLD: list[tuple[str, str, str, str]] = [
     ("ja", "こんなにひどい対応は初めてです。", "negative", "強い苦情。"),
     ("ja", "すべて完璧で、予定より早く届きました。", "positive", "満足している顧客。"),
 ]
+
+#: Items the language step cannot settle, so the ops triage queue has something to show:
+#: (declared language or None, text).
+TRIAGE_ITEMS: list[tuple[str | None, str]] = [
+    ("es", "Obrigado pela ajuda, o pedido chegou muito rápido e bem embalado."),
+    (
+        None,
+        "I love this app and I use it every single day for work. "
+        "Pero la última actualización borró todas mis notas y estoy furioso.",
+    ),
+    (None, "ok 👍"),
+]

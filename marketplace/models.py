@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from marketplace.accounts.models import ApiToken, LanguageSkill, User, UserRole
+from marketplace.agreement.models import AgreementStats, ItemAgreement
 from marketplace.db import Base
 from marketplace.projects.models import (
     Batch,
@@ -17,6 +18,7 @@ from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore,
 from marketplace.routing.models import Assignment, RoutingEvent
 
 __all__ = [
+    "AgreementStats",
     "ApiToken",
     "Assignment",
     "Base",
@@ -26,6 +28,7 @@ __all__ = [
     "GoldScore",
     "Guideline",
     "Item",
+    "ItemAgreement",
     "ItemImport",
     "LanguageSkill",
     "OntologyVersion",

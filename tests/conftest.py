@@ -266,6 +266,8 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
         activate: bool = True,
         exam_required: bool = False,
         qualification: dict[str, Any] | None = None,
+        labels: Sequence[str] | None = None,
+        max_overlap: int | None = None,
     ) -> dict[str, Any]:
         langs = sorted(set(languages or [lang for lang, _ in items]))
         with app.app_context():
@@ -277,10 +279,17 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
                     "source_language": langs[0],
                     "languages": langs,
                     "overlap": overlap,
-                    "max_overlap": max(overlap, 5),
+                    "max_overlap": max_overlap or max(overlap, 5),
                     "lease_minutes": lease_minutes,
                     "priority": priority,
-                    "ontology": {"labels": LABELS},
+                    "ontology": {
+                        "labels": [
+                            {"name": name, "definition": name, "edge_cases": [], "examples": []}
+                            for name in labels
+                        ]
+                        if labels
+                        else LABELS
+                    },
                     "guidelines": {langs[0]: "Pick the customer's feeling."},
                     # Routing tests use open projects (native speakers, no exam) unless asked.
                     "settings": {"qualification": {"required": exam_required, **(qualification or {})}},

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.db import get_session
 from marketplace.demo import seed_demo
-from marketplace.demo_data import DEMO_PASSWORD, DEMO_TOKEN, ITEMS, LANGUAGES
+from marketplace.demo_data import DEMO_PASSWORD, DEMO_TOKEN, ITEMS, LANGUAGES, TRIAGE_ITEMS
 from marketplace.models import Base
 from tests.conftest import post_form
 
@@ -42,7 +42,8 @@ def test_demo_is_idempotent_and_usable(app: Flask, client: FlaskClient, run_jobs
     progress = client.get(
         f"/api/v1/projects/{project['id']}/progress", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
     ).json
-    assert progress["total"] == len(ITEMS)
+    assert progress["total"] == len(ITEMS) + len(TRIAGE_ITEMS)
+    assert progress["language_detection"]["triage"] == len(TRIAGE_ITEMS)
     assert {row["language"] for row in progress["by_language"]} >= set(LANGUAGES) - {None}
 
     # A pre-qualified Spanish annotator gets Spanish work at once.

@@ -239,6 +239,8 @@ class Item(Base):
     #: Judgments wanted; None means the project's overlap. Dynamic overlap raises it per item.
     judgments_required: Mapped[int | None] = mapped_column(Integer)
     consensus: Mapped[dict[str, Any] | None]
+    #: Why the item needs a reviewer's eye ("unresolved", ...): review takes 100% of these.
+    edge_case_reason: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

@@ -23,6 +23,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.agreement import service as agreement
 from marketplace.db import get_session, utcnow
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
@@ -39,6 +40,8 @@ from marketplace.routing.models import (
 from marketplace.tasktypes import validate_answer
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.errors import Conflict, NotFound
+from workers.agreement import update_item_agreement
+from workers.queues import QUEUE_DEFAULT, enqueue
 
 #: Live leases one annotator may hold at once (a page prefetches a few; more would hoard work).
 MAX_LEASES_PER_ANNOTATOR = 5
@@ -113,9 +116,13 @@ def _candidate_projects(
         .correlate(Project)
         .scalar_subquery()
     )
-    query = select(Project, nearest_deadline).options(selectinload(Project.languages)).where(
-        Project.state == ProjectState.ACTIVE,
-        exists().where(ProjectLanguage.project_id == Project.id, ProjectLanguage.language.in_(languages)),
+    query = (
+        select(Project, nearest_deadline)
+        .options(selectinload(Project.languages))
+        .where(
+            Project.state == ProjectState.ACTIVE,
+            exists().where(ProjectLanguage.project_id == Project.id, ProjectLanguage.language.in_(languages)),
+        )
     )
     if project_public_id is not None:
         query = query.where(Project.public_id == project_public_id)
@@ -492,8 +499,10 @@ def submit_assignment(
         .where(Assignment.item_id == item.id, Assignment.state == AssignmentState.SUBMITTED)
     )
     if (submitted or 0) >= _required(item, project):
-        item.state = ItemState.COMPLETE
+        # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case.
+        agreement.settle_item(session, item, project, now)
     session.commit()
+    enqueue(update_item_agreement, item.id, queue=QUEUE_DEFAULT)
     return SubmitOutcome(assignment, late=late, item_complete=item.state == ItemState.COMPLETE)
 
 

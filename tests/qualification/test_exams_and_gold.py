@@ -268,3 +268,23 @@ def test_trust_score_moves_with_gold(
         gold_seen = get_session().scalars(select(GoldScore.correct)).all()
         assert gold_seen and all(gold_seen)
         assert qualification.trust_score(worker, "es") > 0.5
+
+
+def test_trust_scores_in_one_query_match_one_by_one(
+    app: Flask, gold_project: dict[str, Any], annotator: Callable[..., int]
+) -> None:
+    good, new = annotator("es"), annotator("es")
+    take_exam(app, good, gold_project, "es", right=True)
+    answers = gold_answers(app)
+    with app.app_context():
+        for _ in range(10):
+            lease = routing.claim_next_assignments(good)[0]
+            routing.submit_assignment(
+                good, lease.public_id, {"label": answers.get(lease.item_id, "positive")}
+            )
+        together = qualification.trust_scores([good, new], "es")
+        assert together == {
+            good: qualification.trust_score(good, "es"),
+            new: qualification.trust_score(new, "es"),
+        }
+        assert together[new] == pytest.approx(0.5)
