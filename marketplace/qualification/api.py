@@ -24,7 +24,7 @@ from marketplace.qualification.presenters import (
 )
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal
+from marketplace.web.auth import Principal, require_annotator
 from marketplace.web.errors import Forbidden
 
 GOLD_UPLOAD_SCHEMA: dict[str, Any] = {
@@ -110,9 +110,7 @@ QUALIFICATIONS_SCHEMA: dict[str, Any] = {
 
 
 def _annotator(principal: Principal) -> int:
-    if principal.user is None or not principal.user.has_role(Role.ANNOTATOR):
-        raise Forbidden(_("Only annotators can take exams."))
-    return principal.user.id
+    return require_annotator(principal, _("Only annotators can take exams."))
 
 
 def _ops(principal: Principal) -> int:

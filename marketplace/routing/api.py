@@ -12,7 +12,6 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from marketplace.accounts.models import Role
 from marketplace.i18n import current_locale_tag
 from marketplace.projects.serializers import timestamp
 from marketplace.routing import service
@@ -20,8 +19,7 @@ from marketplace.routing.models import AssignmentState
 from marketplace.routing.serializers import assignment_json
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal
-from marketplace.web.errors import Forbidden
+from marketplace.web.auth import Principal, require_annotator
 
 ASSIGNMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -116,9 +114,7 @@ SUBMIT_RESULT_SCHEMA: dict[str, Any] = {
 
 
 def _annotator(principal: Principal) -> int:
-    if principal.user is None or not principal.user.has_role(Role.ANNOTATOR):
-        raise Forbidden(_("Only annotators can take work."))
-    return principal.user.id
+    return require_annotator(principal, _("Only annotators can take work."))
 
 
 @endpoint(

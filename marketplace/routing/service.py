@@ -197,12 +197,21 @@ def _claim_in_batch(
         taken[item_id] = taken.get(item_id, 0) + (1 if slot_held else 0)
         if holder == annotator_id:
             mine.add(item_id)
+    free = [
+        (item_id, language)
+        for item_id, language, item_required in rows
+        if item_id not in mine and taken.get(item_id, 0) < item_required and language is not None
+    ]
+    return _lease(session, project, annotator_id, free, now)
+
+
+def _lease(
+    session: Session, project: Project, annotator_id: int, items: Sequence[tuple[int, str]], now: datetime
+) -> list[Assignment]:
+    """Create leased assignments of ``(item id, language)`` pairs, with their claim events."""
     expires = now + timedelta(minutes=project.lease_minutes)
-    claimed = []
-    for item_id, language, item_required in rows:
-        if item_id in mine or taken.get(item_id, 0) >= item_required:
-            continue
-        assignment = Assignment(
+    claimed = [
+        Assignment(
             item_id=item_id,
             project_id=project.id,
             annotator_id=annotator_id,
@@ -211,8 +220,9 @@ def _claim_in_batch(
             claimed_at=now,
             lease_expires_at=expires,
         )
-        session.add(assignment)
-        claimed.append(assignment)
+        for item_id, language in items
+    ]
+    session.add_all(claimed)
     session.flush()
     for assignment in claimed:
         _event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
@@ -340,26 +350,11 @@ def _claim_gold(
         .limit(wanted + len(seen_in_exams))
     )
     picked = [
-        (item_id, language) for item_id, language in session.execute(query) if item_id not in seen_in_exams
+        (item_id, language)
+        for item_id, language in session.execute(query)
+        if item_id not in seen_in_exams and language is not None
     ]
-    expires = now + timedelta(minutes=project.lease_minutes)
-    claimed = [
-        Assignment(
-            item_id=item_id,
-            project_id=project.id,
-            annotator_id=annotator_id,
-            language=language,
-            state=AssignmentState.LEASED,
-            claimed_at=now,
-            lease_expires_at=expires,
-        )
-        for item_id, language in picked[:wanted]
-    ]
-    session.add_all(claimed)
-    session.flush()
-    for assignment in claimed:
-        _event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
-    return claimed
+    return _lease(session, project, annotator_id, picked[:wanted], now)
 
 
 def _project_public_id(project_id: int) -> str | None:

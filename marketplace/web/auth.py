@@ -98,6 +98,16 @@ class Principal:
         return self.is_ops or organisation_id in self.organisation_ids
 
 
+def require_annotator(principal: Principal, message: str) -> int:
+    """The caller's user id when they are an annotator; 403 with ``message`` otherwise (organisation
+    tokens included: work and exams belong to a person)."""
+    from marketplace.web.errors import Forbidden
+
+    if principal.user is None or not principal.user.has_role(Role.ANNOTATOR):
+        raise Forbidden(message)
+    return principal.user.id
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
