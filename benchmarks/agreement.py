@@ -110,7 +110,19 @@ def alpha_section(args: argparse.Namespace) -> bool:
 
 
 #: The benchmark's sections by name, run in this order.
-SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {"alpha": alpha_section}
+def dawid_skene_section(args: argparse.Namespace) -> bool:
+    """Dawid–Skene on 1,000,000 answers against majority vote (``benchmarks/agreement_consensus.py``)."""
+    from benchmarks import agreement_consensus
+
+    print("Dawid–Skene consensus")
+    agreement_consensus.main([])
+    return True
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {
+    "alpha": alpha_section,
+    "dawid_skene": dawid_skene_section,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

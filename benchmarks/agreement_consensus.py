@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -94,7 +94,7 @@ def _timed(work: Callable[[], Result]) -> tuple[float, Result]:
     return time.perf_counter() - started, result
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=500)
     parser.add_argument("--classes", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     truth, items, annotators, labels = simulate(
         args.seed, args.items, args.per_item, args.annotators, args.classes
