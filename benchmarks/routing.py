@@ -187,6 +187,15 @@ def seed(app_url: str, items: int, annotators: int, overlap: int) -> Seeded:
 # --- gunicorn ----------------------------------------------------------------------------------------
 
 
+def print_server_errors(log_path: Path, lines: int = 30) -> None:
+    """Show what the server logged about failed requests: an error count alone explains nothing."""
+    text = log_path.read_text(errors="replace").splitlines()
+    interesting = [line for line in text if "Error" in line or "error" in line or "Traceback" in line]
+    print(f"server log, {len(interesting)} error lines; the last {lines}:")
+    for line in interesting[-lines:]:
+        print("   ", line[:300])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,12 +204,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(app_url: str, workers: int, threads: int, clients: int, log_dir: Path) -> Any:
+def gunicorn(
+    app_url: str, workers: int, threads: int, clients: int, log_dir: Path, redis_url: str | None
+) -> Any:
     """Serve ``wsgi:app`` on a free local port; always stopped on the way out, errors included.
 
     ``--worker-connections`` is bounded so the keep-alive connections spread over the workers: a
     gthread worker otherwise accepts up to 1000 of them, and the first one awake takes them all
     (measured: one worker busy, three idle).
+
+    With ``redis_url`` the app runs in its production shape: background jobs (agreement statistics
+    after each answer) go to RQ and one ``python -m workers`` process runs them beside gunicorn, on
+    the same cores; without it, jobs run inside the requests.
     """
     port = free_port()
     env = {
@@ -208,10 +223,27 @@ def gunicorn(app_url: str, workers: int, threads: int, clients: int, log_dir: Pa
         "DATABASE_URL": app_url,
         "MARKETPLACE_SECRET_KEY": secrets.token_hex(32),
         "MARKETPLACE_SECURE_COOKIES": "0",
-        "MARKETPLACE_JOBS_MODE": "inline",
+        "MARKETPLACE_JOBS_MODE": "rq" if redis_url else "inline",
     }
     env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
     log = (log_dir / "gunicorn.log").open("w")
+    job_worker = (
+        subprocess.Popen(
+            [sys.executable, "-m", "workers", "default", "--no-scheduler"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if redis_url
+        else None
+    )
     command = [
         sys.executable,
         "-m",
@@ -235,6 +267,8 @@ def gunicorn(app_url: str, workers: int, threads: int, clients: int, log_dir: Pa
         wait_healthy(port, process, log_dir / "gunicorn.log")
         yield port, process.pid
     finally:
+        if job_worker is not None and job_worker.poll() is None:
+            os.killpg(job_worker.pid, signal.SIGTERM)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -658,6 +692,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--profile", metavar="DIR", help="sample the gunicorn workers with py-spy into DIR")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/12",
+        help="Redis for background jobs (the production shape); 'none' runs jobs inside the requests",
+    )
     return parser.parse_args(argv)
 
 
@@ -673,7 +712,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="bench-routing-") as tmp,
-        gunicorn(app_url, args.workers, args.threads, args.annotators, Path(tmp)) as (port, master),
+        gunicorn(
+            app_url,
+            args.workers,
+            args.threads,
+            args.annotators,
+            Path(tmp),
+            None if args.redis == "none" else args.redis,
+        ) as (port, master),
     ):
         print(
             f"gunicorn -w {args.workers} --threads {args.threads} on 127.0.0.1:{port}; logging in", flush=True
@@ -691,6 +737,8 @@ def main(argv: list[str] | None = None) -> int:
         with profiling(args.profile, master, args.duration):
             app = run_phase("app", clients, args.processes, args.duration)
         app_cpu = cpu_seconds(workers) - cpu_before
+        if app.errors:
+            print_server_errors(Path(tmp) / "gunicorn.log")
 
     floor_clients = [
         {

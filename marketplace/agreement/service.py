@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from marketplace.agreement.models import AgreementStats, ItemAgreement
-from marketplace.db import get_session
+from marketplace.db import get_session, utcnow
 from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.routing.models import Assignment, AssignmentState
 
@@ -87,6 +89,25 @@ def settle_item(session: Session, item: Item, project: Project, now: datetime) -
 
 
 def _stats_row(session: Session, project_id: int, language: str, batch_id: int) -> AgreementStats:
+    """The batch's statistics row, created if missing, locked for this transaction.
+
+    Jobs for different items of one batch run at the same time: creating the row is an insert that
+    ignores a concurrent twin (ON CONFLICT DO NOTHING), then every job locks the one row.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(AgreementStats)
+        .values(
+            project_id=project_id,
+            language=language,
+            batch_id=batch_id,
+            coincidence={},
+            units=0,
+            answers=0,
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["project_id", "language", "batch_id"])
+    )
     row = session.scalar(
         select(AgreementStats)
         .where(
@@ -96,12 +117,7 @@ def _stats_row(session: Session, project_id: int, language: str, batch_id: int) 
         )
         .with_for_update()
     )
-    if row is None:
-        row = AgreementStats(
-            project_id=project_id, language=language, batch_id=batch_id, coincidence={}, units=0, answers=0
-        )
-        session.add(row)
-        session.flush()
+    assert row is not None
     return row
 
 
@@ -112,12 +128,15 @@ def update_item_statistics(item_id: int) -> bool:
     from marketplace.agreement.task_metrics import alpha_value
 
     session = get_session()
-    item = session.get(Item, item_id)
+    # Jobs of the same item serialise on its row, so the second sees what the first wrote.
+    item = session.get(Item, item_id, with_for_update=True)
     if item is None or item.language is None:
+        session.rollback()
         return False
     project = session.get(Project, item.project_id)
     batch = session.get(Batch, item.batch_id)
     if project is None or batch is None or batch.kind != "work":
+        session.rollback()
         return False
     answers = submitted_answers(session, item.id)
     values = [
@@ -127,7 +146,12 @@ def update_item_statistics(item_id: int) -> bool:
     ]
     record = session.get(ItemAgreement, item.id, with_for_update=True)
     old = list(record.values) if record is not None else []
-    if record is not None and sorted(old) == sorted(values) and record.agreement is not None:
+    if (
+        record is not None
+        and sorted(map(str, old)) == sorted(map(str, values))
+        and record.agreement is not None
+    ):
+        session.rollback()
         return False
     stats = _stats_row(session, project.id, item.language, item.batch_id)
     matrix = Coincidence.from_json(stats.coincidence) if stats.coincidence else Coincidence.empty()

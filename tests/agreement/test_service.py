@@ -195,3 +195,35 @@ def test_agreement_page_and_api_for_the_owner(
     page = owner.get(f"/projects/{created['id']}/agreement")
     assert page.status_code == 200, page.status_code
     assert "annotator-" in page.get_data(as_text=True), page.get_data(as_text=True)[-1500:]
+
+
+def test_statistics_jobs_running_at_once_neither_fail_nor_double_count(
+    app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int]
+) -> None:
+    """Jobs of one batch race to create its statistics row, and jobs of one item race to write its
+    record: both must end with each item counted once (found by the routing benchmark)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from marketplace.agreement.models import AgreementStats, ItemAgreement
+
+    texts = [f"Message {n}: thanks, the order arrived and everything works." for n in range(12)]
+    make_project([("en", t) for t in texts], overlap=2, max_overlap=2, labels=LABELS)
+    workers = [annotator("en"), annotator("en")]
+    answer_items(app, workers, lambda w, text: "positive")
+    with app.app_context():
+        session = get_session()
+        session.query(ItemAgreement).delete()
+        session.query(AgreementStats).delete()
+        session.commit()
+        item_ids = list(session.scalars(select(Item.id)))
+
+    def run(item_id: int) -> bool:
+        with app.app_context():
+            return agreement.update_item_statistics(item_id)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(run, item_ids * 2))
+    assert results.count(True) == len(item_ids)  # the second job of each item found nothing to do
+    with app.app_context():
+        stats = get_session().scalars(select(AgreementStats)).all()
+        assert len(stats) == 1 and stats[0].units == 12 and stats[0].answers == 24
