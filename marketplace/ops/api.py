@@ -77,6 +77,14 @@ TRIAGE_ITEM: dict[str, Any] = {
         "declared_language": _NULLABLE_LANGUAGE,
         "detected_language": _NULLABLE_LANGUAGE,
         "language_confidence": {"type": ["number", "null"]},
+        "language_candidates": {
+            "type": "array",
+            "description": "The detector's top candidates, most likely first",
+            "items": {
+                "type": "object",
+                "properties": {"language": {"type": "string"}, "probability": {"type": "number"}},
+            },
+        },
         "reason": {"type": ["string", "null"]},
         "method": {"type": ["string", "null"]},
         "created_at": {"type": "string", "format": "date-time"},
@@ -181,6 +189,7 @@ def _item_json(item: triage.TriageItem) -> dict[str, Any]:
         "declared_language": item.declared,
         "detected_language": item.detected,
         "language_confidence": item.confidence,
+        "language_candidates": [{"language": code, "probability": p} for code, p in item.candidates],
         "reason": item.reason,
         "method": item.method,
         "created_at": timestamp(item.created_at),

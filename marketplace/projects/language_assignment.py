@@ -236,6 +236,9 @@ def _item_columns(facts: _BatchFacts, row: _WaitingRow) -> dict[str, Any]:
         "id": row.id,
         "detected_language": result.language if result is not None else None,
         "language_confidence": result.confidence if result is not None else None,
+        "language_candidates": [[code, round(p, 4)] for code, p in result.candidates]
+        if result is not None
+        else None,
         **decision.columns(),
     }
 
@@ -430,6 +433,8 @@ class TriageItem:
     reason: str | None
     method: str | None
     created_at: datetime
+    #: The detector's top candidates, most likely first.
+    candidates: tuple[tuple[str, float], ...] = ()
 
     @property
     def text_language(self) -> str | None:
@@ -491,6 +496,7 @@ def triage_items(scope: TriageScope, cursor: str | None, limit: int) -> Page[Tri
             reason=item.triage_reason,
             method=item.language_method,
             created_at=item.created_at,
+            candidates=tuple((str(code), float(p)) for code, p in (item.language_candidates or [])),
         )
         for item, project, name, task_type in rows
     ]
@@ -576,8 +582,8 @@ def _refuse_foreign_language(session: Session, rows: Sequence[_LockedRow], langu
 
 
 def _apply(session: Session, rows: Sequence[_LockedRow], language: str, actor_id: int) -> Resolution:
-    """Make the locked triage items ready in ``language`` and commit; log who did it and when,
-    since no column keeps that yet (a line per chunk, so a 100,000-item pair stays readable)."""
+    """Make the locked triage items ready in ``language`` and commit, keeping who did it and when on
+    each item (and a log line per chunk, so a 100,000-item pair stays readable in the log)."""
     now = utcnow()
     chunks = [rows[start : start + _UPDATE_CHUNK] for start in range(0, len(rows), _UPDATE_CHUNK)]
     for chunk in chunks:
@@ -585,7 +591,12 @@ def _apply(session: Session, rows: Sequence[_LockedRow], language: str, actor_id
             update(Item)
             .where(Item.id.in_([row.id for row in chunk]), Item.state == ItemState.TRIAGE.value)
             .values(
-                state=ItemState.READY.value, language=language, language_method=METHOD_OPS, triage_reason=None
+                state=ItemState.READY.value,
+                language=language,
+                language_method=METHOD_OPS,
+                triage_reason=None,
+                language_set_by_id=actor_id,
+                language_set_at=now,
             )
         )
     session.commit()

@@ -232,6 +232,11 @@ class Item(Base):
     detected_language: Mapped[str | None] = mapped_column(String(35))
     language_confidence: Mapped[float | None] = mapped_column(Float)
     language_method: Mapped[str | None] = mapped_column(String(32))
+    #: The detector's top candidates ``[[language, probability], ...]``, shown in the triage queue.
+    language_candidates: Mapped[list[Any] | None]
+    #: Who set the language by hand (ops, from the triage queue) and when.
+    language_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    language_set_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(35))
     #: Why the item waits in triage: "too_short", "uncertain", "mixed", "mismatch", "reported"...
     triage_reason: Mapped[str | None] = mapped_column(String(24))

@@ -47,6 +47,7 @@ def test_groups_per_language_pair_and_their_items(
     assert first["declared_language"] == "es" and first["detected_language"] == "pt"
     assert first["reason"] == "mismatch" and first["direction"] == "ltr"
     assert first["language_confidence"] > 0.9
+    assert first["language_candidates"][0]["language"] == "pt"  # what ops decide from
     assert first["project"] == {
         "id": triage_project["public_id"],
         "name": "Sentiment",
@@ -83,6 +84,12 @@ def test_resolving_one_item_then_a_pair_routes_them_at_once(
     body = resolved.get_json()
     assert body["resolved"] == one and body["resolved_count"] == 1 and body["skipped"] == []
     assert body["language"] == "pt" and body["resolved_by"]["id"] == ops_user and body["resolved_at"]
+    from marketplace.db import get_session
+    from marketplace.projects.models import Item
+
+    with app.app_context():  # who and when stay on the item
+        item = get_session().query(Item).filter(Item.public_id == one[0]).one()
+        assert item.language_set_by_id == ops_user and item.language_set_at is not None
     assert item_states(app)[PORTUGUESE[0]] == ("ready", "pt", "ops")
     assert claim(app, first) == one
 
