@@ -46,7 +46,7 @@ from marketplace.qualification.geometry import (
     runs_overlap,
 )
 from marketplace.qualification.keypoints import DEFAULT_KEYPOINT_K, gold_area, object_keypoint_similarity
-from marketplace.qualification.matching import match_pairs
+from marketplace.qualification.matching import match_pairs, same_label, threshold_setting
 from marketplace.qualification.scoring import (
     DEFAULT_IOU_THRESHOLD,
     DEFAULT_OKS_THRESHOLD,
@@ -258,20 +258,6 @@ def transcription_agreement(
 # --- images ------------------------------------------------------------------------------------------
 
 
-def _same_label(shapes_a: Sequence[Answer], shapes_b: Sequence[Answer]) -> NDArray[np.bool_]:
-    labels_a = np.array([str(s["label"]) for s in shapes_a], dtype=object)
-    labels_b = np.array([str(s["label"]) for s in shapes_b], dtype=object)
-    same = labels_a[:, None] == labels_b[None, :]
-    return np.asarray(same, dtype=bool).reshape(len(shapes_a), len(shapes_b))
-
-
-def _threshold(config: Mapping[str, Any] | None, key: str, default: float) -> float:
-    value = float((config or {}).get(key, default))
-    if not 0.0 < value <= 1.0:
-        raise ValueError(f"{key} must be in (0, 1], not {value}")
-    return value
-
-
 def matched_similarity(similarity: NDArray[np.float64], eligible: NDArray[np.bool_]) -> float:
     """2 Σ s(matched pairs) / (#a + #b) over the Hungarian matching of eligible pairs (most pairs,
     then most similarity: ``matching.match_pairs``); 1 when both sides are empty.
@@ -298,8 +284,8 @@ def box_agreement(
     ``config["iou_threshold"]`` (default 0.5, PASCAL VOC's and PQ's criterion)."""
     boxes_a, boxes_b = list(answer_a.get("boxes", [])), list(answer_b.get("boxes", []))
     iou = box_iou_matrix(boxes_array(boxes_a), boxes_array(boxes_b))
-    threshold = _threshold(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
-    return matched_similarity(iou, _same_label(boxes_a, boxes_b) & (iou >= threshold))
+    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
+    return matched_similarity(iou, same_label(boxes_a, boxes_b) & (iou >= threshold))
 
 
 def polygon_agreement(
@@ -311,13 +297,13 @@ def polygon_agreement(
 ) -> float | None:
     """As :func:`box_agreement`, with polygon IoU (``geometry.polygon_iou``)."""
     shapes_a, shapes_b = list(answer_a.get("polygons", [])), list(answer_b.get("polygons", []))
-    same = _same_label(shapes_a, shapes_b)
+    same = same_label(shapes_a, shapes_b)
     points_a = [points_array(p["points"]) for p in shapes_a]
     points_b = [points_array(p["points"]) for p in shapes_b]
     iou = np.zeros(same.shape)
     for i, j in zip(*np.nonzero(same), strict=True):
         iou[i, j] = polygon_iou(points_a[i], points_b[j])
-    threshold = _threshold(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
+    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
     return matched_similarity(iou, same & (iou >= threshold))
 
 
@@ -334,7 +320,7 @@ def keypoint_agreement(
     (``keypoint_area``, ``keypoint_k``, ``oks_threshold``)."""
     settings = config or {}
     objects_a, objects_b = list(answer_a.get("keypoints", [])), list(answer_b.get("keypoints", []))
-    same = _same_label(objects_a, objects_b)
+    same = same_label(objects_a, objects_b)
     k = settings.get("keypoint_k", DEFAULT_KEYPOINT_K)
     fixed_area = settings.get("keypoint_area")
     image = payload or {}
@@ -349,7 +335,7 @@ def keypoint_agreement(
     for i, j in zip(*np.nonzero(same), strict=True):
         first, second = objects_a[i]["points"], objects_b[j]["points"]
         similarity[i, j] = 0.5 * (oks(first, second) + oks(second, first))
-    threshold = _threshold(settings, "oks_threshold", DEFAULT_OKS_THRESHOLD)
+    threshold = threshold_setting(settings, "oks_threshold", DEFAULT_OKS_THRESHOLD)
     return matched_similarity(similarity, same & (similarity >= threshold))
 
 

@@ -11,7 +11,9 @@ similarities are at most 1): one more pair always outweighs any gain in similari
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,3 +75,19 @@ class MatchCounts:
     def f1(self) -> float:
         total = self.gold + self.answer
         return 2 * self.true_positives / total if total else 1.0
+
+
+def same_label(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]) -> NDArray[np.bool_]:
+    """``len(first) × len(second)``: which pairs of shapes carry the same label (only those may match)."""
+    labels_a = np.array([str(shape["label"]) for shape in first], dtype=object)
+    labels_b = np.array([str(shape["label"]) for shape in second], dtype=object)
+    same = labels_a[:, None] == labels_b[None, :]
+    return np.asarray(same, dtype=bool).reshape(len(first), len(second))
+
+
+def threshold_setting(config: Mapping[str, Any] | None, key: str, default: float) -> float:
+    """A matching threshold from a project's config (IoU, OKS): a number in (0, 1]."""
+    value = float((config or {}).get(key, default))
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"{key} must be in (0, 1], not {value}")
+    return value

@@ -50,7 +50,7 @@ from marketplace.qualification.keypoints import (
     gold_area,
     object_keypoint_similarity,
 )
-from marketplace.qualification.matching import MatchCounts, match_pairs
+from marketplace.qualification.matching import MatchCounts, match_pairs, same_label, threshold_setting
 from marketplace.qualification.spans import SpanMode, span_counts
 from marketplace.qualification.text_metrics import Unit, error_counts
 
@@ -382,22 +382,6 @@ def score_transcription(
 # --- images ------------------------------------------------------------------------------------------
 
 
-def _labels(shapes: Sequence[Mapping[str, Any]]) -> NDArray[np.object_]:
-    return np.array([str(s["label"]) for s in shapes], dtype=object)
-
-
-def _same_label(gold: Sequence[Mapping[str, Any]], answer: Sequence[Mapping[str, Any]]) -> NDArray[np.bool_]:
-    same = _labels(gold)[:, None] == _labels(answer)[None, :]
-    return np.asarray(same, dtype=bool).reshape(len(gold), len(answer))
-
-
-def _threshold_setting(config: Mapping[str, Any] | None, key: str, default: float) -> float:
-    value = float((config or {}).get(key, default))
-    if not 0.0 < value <= 1.0:
-        raise ValueError(f"{key} must be in (0, 1], not {value}")
-    return value
-
-
 def _detection_score(
     task_type: str,
     metric: str,
@@ -441,8 +425,8 @@ def score_boxes(
     """
     gold_boxes, answer_boxes = list(gold.get("boxes", [])), list(answer.get("boxes", []))
     iou = box_iou_matrix(boxes_array(gold_boxes), boxes_array(answer_boxes))
-    threshold = _threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
-    same = _same_label(gold_boxes, answer_boxes)
+    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
+    same = same_label(gold_boxes, answer_boxes)
     return _detection_score("image_bounding_box", "box_f1", iou, same, threshold, config)
 
 
@@ -456,13 +440,13 @@ def score_polygons(
     """As :func:`score_boxes`, with the IoU of polygons (even-odd fill, rasterised on the pixel grid;
     see ``geometry.polygon_iou``). Passes at F1 ≥ 0.8."""
     gold_shapes, answer_shapes = list(gold.get("polygons", [])), list(answer.get("polygons", []))
-    same = _same_label(gold_shapes, answer_shapes)
+    same = same_label(gold_shapes, answer_shapes)
     gold_points = [points_array(p["points"]) for p in gold_shapes]
     answer_points = [points_array(p["points"]) for p in answer_shapes]
     iou = np.zeros(same.shape)
     for g, a in zip(*np.nonzero(same), strict=True):
         iou[g, a] = polygon_iou(gold_points[g], answer_points[a])
-    threshold = _threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
+    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
     return _detection_score("image_polygon", "polygon_f1", iou, same, threshold, config)
 
 
@@ -484,7 +468,7 @@ def score_keypoints(
     """
     settings = config or {}
     gold_objects, answer_objects = list(gold.get("keypoints", [])), list(answer.get("keypoints", []))
-    same = _same_label(gold_objects, answer_objects)
+    same = same_label(gold_objects, answer_objects)
     k = settings.get("keypoint_k", DEFAULT_KEYPOINT_K)
     fixed_area = settings.get("keypoint_area")
     image = payload or {}
@@ -495,7 +479,7 @@ def score_keypoints(
         points = gold_objects[g]["points"]
         area = float(fixed_area) if fixed_area is not None else gold_area(points, fallback)
         oks[g, a] = object_keypoint_similarity(points, answer_objects[a]["points"], area, k)
-    threshold = _threshold_setting(config, "oks_threshold", DEFAULT_OKS_THRESHOLD)
+    threshold = threshold_setting(config, "oks_threshold", DEFAULT_OKS_THRESHOLD)
     return _detection_score("image_keypoints", "keypoint_oks_f1", oks, same, threshold, config)
 
 
