@@ -9,7 +9,7 @@ from marketplace.accounts.models import Role
 from marketplace.agreement import service
 from marketplace.agreement.api import annotator_label
 from marketplace.projects import service as projects
-from marketplace.web.auth import require_principal, roles_required
+from marketplace.web.auth import page_principal, roles_required
 
 bp = Blueprint("agreement", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("agreement", __name__)
 @bp.get("/projects/<project_id>/agreement")
 @roles_required(Role.CLIENT)
 def project_agreement(project_id: str) -> ResponseReturnValue:
-    principal = require_principal()
+    principal = page_principal()
     project = projects.visible_project(principal, project_id)
     report = service.project_agreement(project.id)
     for language in report["languages"]:

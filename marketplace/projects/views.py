@@ -20,7 +20,7 @@ from marketplace.projects.models import ImportState
 from marketplace.projects.serializers import import_progress
 from marketplace.projects.states import state_name
 from marketplace.tasktypes import get_task_type
-from marketplace.web.auth import require_principal, roles_required
+from marketplace.web.auth import page_principal, roles_required
 
 bp = Blueprint("projects", __name__)
 
@@ -56,7 +56,7 @@ def _project_context() -> dict[str, Any]:
 @bp.get("/projects")
 @roles_required(Role.CLIENT)
 def list_projects() -> ResponseReturnValue:
-    principal = require_principal()
+    principal = page_principal()
     page = projects.list_projects(principal, request.args.get("cursor"), 50)
     return render_template("projects/list.html", projects=page.items, next_cursor=page.next_cursor)
 
@@ -64,7 +64,7 @@ def list_projects() -> ResponseReturnValue:
 @bp.get("/projects/<project_id>")
 @roles_required(Role.CLIENT)
 def project_detail(project_id: str) -> ResponseReturnValue:
-    principal = require_principal()
+    principal = page_principal()
     project = projects.visible_project(principal, project_id)
     progress = projects.project_progress(project.id)
     return render_template(
@@ -80,7 +80,7 @@ def project_detail(project_id: str) -> ResponseReturnValue:
 @bp.route("/organisation/tokens", methods=["GET", "POST"])
 @roles_required(Role.CLIENT)
 def tokens() -> ResponseReturnValue:
-    principal = require_principal()
+    principal = page_principal()
     org_ids = membership.organisation_ids_of(principal.user.id) if principal.user else []
     if not org_ids:
         abort(403)
@@ -100,7 +100,7 @@ def tokens() -> ResponseReturnValue:
 @bp.post("/organisation/tokens/<int:token_id>/revoke")
 @roles_required(Role.CLIENT)
 def revoke_token(token_id: int) -> ResponseReturnValue:
-    principal = require_principal()
+    principal = page_principal()
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)

@@ -140,6 +140,15 @@ def resolve_principal() -> Principal | None:
     return principal
 
 
+def page_principal() -> Principal:
+    """The signed-in person, for HTML views. Why not :func:`require_principal`: on a POST that one
+    demands the API's ``X-CSRFToken`` header, which a plain form does not send; a form's own
+    ``csrf_token`` field has already been checked by CSRFProtect before the view runs."""
+    if not current_user.is_authenticated:
+        abort(401)
+    return Principal(user=cast(User, current_user._get_current_object()), token=None)
+
+
 def require_principal() -> Principal:
     principal = resolve_principal()
     if principal is None:

@@ -170,3 +170,28 @@ def test_lang_parameter_is_remembered_on_profile_and_cookie(
     # Later requests without ?lang= keep speaking Hindi, whatever the browser asks for.
     again = client.get("/account", headers={"Accept-Language": "es"})
     assert 'lang="hi"' in again.get_data(as_text=True)
+
+
+def test_a_client_creates_and_revokes_a_token_through_the_page(
+    app: Flask, client: FlaskClient, client_org: dict[str, Any], login: Any
+) -> None:
+    """Plain HTML forms carry their CSRF token in the form, not in the API's header: the page
+    must accept them (a regression: it used to answer 400 "the form expired")."""
+    login("owner@client.example")
+    created = post_form(client, "/organisation/tokens", {"name": "CI uploader"})
+    assert created.status_code == 200, created.get_data(as_text=True)[:500]
+    html = created.get_data(as_text=True)
+    assert "CI uploader" in html
+    with app.app_context():
+        from marketplace.accounts import service as accounts
+
+        token = next(
+            t for t in accounts.list_api_tokens(client_org["organisation_id"]) if t.name == "CI uploader"
+        )
+    revoked = post_form(client, f"/organisation/tokens/{token.id}/revoke", {})
+    assert revoked.status_code == 302
+    with app.app_context():
+        from marketplace.accounts import service as accounts
+
+        again = next(t for t in accounts.list_api_tokens(client_org["organisation_id"]) if t.id == token.id)
+        assert not again.is_active
