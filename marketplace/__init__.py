@@ -44,8 +44,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.agreement.views import bp as agreement_bp
     from marketplace.ops.views import bp as ops_bp
+    from marketplace.payments.payout_views import bp as payouts_bp
+    from marketplace.payments.views import bp as payments_bp
+    from marketplace.payments.webhooks import bp as stripe_webhooks_bp
     from marketplace.projects.views import bp as projects_bp
     from marketplace.qualification.views import bp as qualification_bp
+    from marketplace.review.views import bp as review_bp
     from marketplace.routing.views import bp as work_bp
 
     app.register_blueprint(pages.bp)
@@ -55,6 +59,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops_bp)
     app.register_blueprint(qualification_bp)
     app.register_blueprint(agreement_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(payouts_bp)
+    # Stripe signs webhooks; there is no session and no CSRF token to check.
+    csrf.exempt(stripe_webhooks_bp)
+    app.register_blueprint(stripe_webhooks_bp)
 
     from workers import queues
 
@@ -67,6 +77,9 @@ def _import_api_modules() -> None:
     import marketplace.accounts.api
     import marketplace.agreement.api
     import marketplace.ops.api
+    import marketplace.payments.api
+    import marketplace.payments.payout_api
     import marketplace.projects.api
     import marketplace.qualification.api
+    import marketplace.review.api
     import marketplace.routing.api  # noqa: F401

@@ -67,7 +67,18 @@ def load_config(
         "DEFAULT_LOCALE": env.get("MARKETPLACE_DEFAULT_LOCALE", "en"),
         "STRIPE_SECRET_KEY": env.get("MARKETPLACE_STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("MARKETPLACE_STRIPE_WEBHOOK_SECRET") or None,
+        # Another API base (a Stripe-compatible server on loopback in the tests); Stripe's own when unset.
         "STRIPE_API_BASE": env.get("MARKETPLACE_STRIPE_API_BASE") or None,
+        # Retries of failed Stripe calls inside one request (safe: they reuse our idempotency keys).
+        "STRIPE_MAX_NETWORK_RETRIES": int(env.get("MARKETPLACE_STRIPE_MAX_NETWORK_RETRIES", "2")),
+        # Where Connect onboarding sends annotators back to; the request's host when unset.
+        "PUBLIC_BASE_URL": env.get("MARKETPLACE_PUBLIC_BASE_URL") or None,
+        # The platform's fee on accepted work, in basis points of the rate, charged to the project.
+        "PLATFORM_FEE_BPS": int(env.get("MARKETPLACE_PLATFORM_FEE_BPS", "2000")),
+        # Balances below this (in the currency's minor unit) wait for the next payout run.
+        "PAYOUT_MINIMUM_MINOR": int(env.get("MARKETPLACE_PAYOUT_MINIMUM_MINOR", "1000")),
+        # How often the scheduled payout run goes (seconds).
+        "PAYOUT_INTERVAL_SECONDS": int(env.get("MARKETPLACE_PAYOUT_INTERVAL_SECONDS", str(24 * 3600))),
         # Uploads with more items than this are parsed and stored by a background job.
         "SYNC_UPLOAD_MAX_ITEMS": int(env.get("MARKETPLACE_SYNC_UPLOAD_MAX_ITEMS", "1000")),
         "MAX_CONTENT_LENGTH": int(env.get("MARKETPLACE_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),

@@ -3,6 +3,17 @@
 from marketplace.accounts.models import ApiToken, LanguageSkill, User, UserRole
 from marketplace.agreement.models import AgreementStats, ItemAgreement
 from marketplace.db import Base
+from marketplace.payments.models import (
+    ConnectedAccount,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    PayoutRun,
+    ProjectFunding,
+    RateCard,
+    StripeEvent,
+)
 from marketplace.projects.models import (
     Batch,
     Guideline,
@@ -15,6 +26,13 @@ from marketplace.projects.models import (
     ProjectLanguage,
 )
 from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore, Qualification
+from marketplace.review.models import (
+    ReviewAppeal,
+    ReviewerLanguage,
+    ReviewOutcome,
+    ReviewStratum,
+    ReviewTask,
+)
 from marketplace.routing.models import Assignment, RoutingEvent
 
 __all__ = [
@@ -23,6 +41,7 @@ __all__ = [
     "Assignment",
     "Base",
     "Batch",
+    "ConnectedAccount",
     "ExamAttempt",
     "GoldAnswer",
     "GoldScore",
@@ -31,13 +50,26 @@ __all__ = [
     "ItemAgreement",
     "ItemImport",
     "LanguageSkill",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
     "OntologyVersion",
     "Organisation",
     "OrganisationMember",
+    "Payout",
+    "PayoutRun",
     "Project",
+    "ProjectFunding",
     "ProjectLanguage",
     "Qualification",
+    "RateCard",
+    "ReviewAppeal",
+    "ReviewOutcome",
+    "ReviewStratum",
+    "ReviewTask",
+    "ReviewerLanguage",
     "RoutingEvent",
+    "StripeEvent",
     "User",
     "UserRole",
 ]

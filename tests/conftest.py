@@ -266,6 +266,7 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
         activate: bool = True,
         exam_required: bool = False,
         qualification: dict[str, Any] | None = None,
+        review: dict[str, Any] | None = None,
         labels: Sequence[str] | None = None,
         max_overlap: int | None = None,
     ) -> dict[str, Any]:
@@ -292,7 +293,10 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
                     },
                     "guidelines": {langs[0]: "Pick the customer's feeling."},
                     # Routing tests use open projects (native speakers, no exam) unless asked.
-                    "settings": {"qualification": {"required": exam_required, **(qualification or {})}},
+                    "settings": {
+                        "qualification": {"required": exam_required, **(qualification or {})},
+                        **({"review": review} if review is not None else {}),
+                    },
                 },
             )
             if activate:

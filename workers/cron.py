@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from workers import qualification, routing
+from workers import payments, qualification, review, routing
 from workers.queues import QUEUE_MAINTENANCE
 
 
@@ -26,6 +26,10 @@ class PeriodicJob:
 PERIODIC_JOBS = (
     PeriodicJob(routing.expire_leases, every_seconds=60),
     PeriodicJob(qualification.expire_exams, every_seconds=60),
+    PeriodicJob(review.expire_review_leases, every_seconds=60),
+    PeriodicJob(review.auto_accept_due, every_seconds=300),
+    # A full payout run once per PAYOUT_INTERVAL_SECONDS; in between only payouts left pending.
+    PeriodicJob(payments.scheduled_payouts, every_seconds=300),
 )
 
 

@@ -246,6 +246,12 @@ class Item(Base):
     consensus: Mapped[dict[str, Any] | None]
     #: Why the item needs a reviewer's eye ("unresolved", ...): review takes 100% of these.
     edge_case_reason: Mapped[str | None] = mapped_column(String(24))
+    #: The item's label for delivery: the consensus answer, or a reviewer's correction.
+    label: Mapped[dict[str, Any] | None]
+    #: Where ``label`` came from: "consensus", "review" (a reviewer accepted it) or "correction".
+    label_source: Mapped[str | None] = mapped_column(String(16))
+    #: How many times the item entered review (a rejection sends it back to work, then review again).
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.qualification.settings import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
+from marketplace.review.settings import SETTINGS_SCHEMA as REVIEW_SETTINGS_SCHEMA
 from marketplace.tasktypes import TASK_TYPES
 
 JSONSchema = dict[str, Any]
@@ -153,8 +154,24 @@ PROJECT_CREATE: JSONSchema = _closed(
         "priority": {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000, "default": 0},
         "settings": {
             "type": "object",
-            "description": "Project settings; `qualification` configures exams and hidden gold.",
-            "properties": {"qualification": QUALIFICATION_SETTINGS_SCHEMA},
+            "description": "Project settings: `qualification` configures exams and hidden gold, "
+            "`review` the review sample, passes and period, `payments` the platform fee.",
+            "properties": {
+                "qualification": QUALIFICATION_SETTINGS_SCHEMA,
+                "review": REVIEW_SETTINGS_SCHEMA,
+                "payments": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "fee_bps": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 10_000,
+                            "description": "Platform fee in basis points of the rate.",
+                        }
+                    },
+                },
+            },
         },
         "ontology": ONTOLOGY,
         "guidelines": GUIDELINES,

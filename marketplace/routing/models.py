@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, utcnow
@@ -23,6 +33,19 @@ class AssignmentState(StrEnum):
     EXPIRED = "expired"
     #: Submitted after the lease expired when the slot had been taken: kept, not counted.
     REFUSED_LATE = "refused_late"
+    #: Submitted, then rejected in review: it no longer counts, and the item is redone by someone else.
+    REJECTED = "rejected"
+
+
+class Acceptance(StrEnum):
+    """Whether a submitted judgment is accepted work (and paid). Separate from the lease state."""
+
+    #: Not sampled for review: accepted automatically at ``accept_after``.
+    PENDING = "pending"
+    #: Waiting for a review decision.
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 #: Allowed changes; anything else is refused with 409.
@@ -37,7 +60,8 @@ ASSIGNMENT_TRANSITIONS: dict[AssignmentState, frozenset[AssignmentState]] = {
         }
     ),
     AssignmentState.EXPIRED: frozenset({AssignmentState.SUBMITTED, AssignmentState.REFUSED_LATE}),
-    AssignmentState.SUBMITTED: frozenset(),
+    AssignmentState.SUBMITTED: frozenset({AssignmentState.REJECTED}),
+    AssignmentState.REJECTED: frozenset(),
     AssignmentState.RELEASED: frozenset(),
     AssignmentState.SKIPPED: frozenset(),
     AssignmentState.REFUSED_LATE: frozenset(),
@@ -52,6 +76,7 @@ class RoutingEventKind(StrEnum):
     RELEASED = "released"
     SKIPPED = "skipped"
     EXPIRED = "expired"
+    REJECTED = "rejected"
 
 
 class Assignment(Base):
@@ -79,13 +104,28 @@ class Assignment(Base):
     #: The language the annotator says the item is really in, when they report a wrong language.
     reported_language: Mapped[str | None] = mapped_column(String(35))
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: ``Acceptance`` once submitted; only accepted judgments are paid.
+    acceptance: Mapped[str | None] = mapped_column(String(16))
+    #: When a pending (unsampled) judgment is accepted automatically: the review period's end.
+    accept_after: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    #: The rate card in force when the item was claimed (None: the project pays nothing for it).
+    rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: The platform's fee on top of the rate, fixed at the same moment.
+    fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    rate_currency: Mapped[str | None] = mapped_column(String(3))
 
     __table_args__ = (
         UniqueConstraint("item_id", "annotator_id"),
         CheckConstraint(
-            "state IN ('leased', 'submitted', 'released', 'skipped', 'expired', 'refused_late')",
+            "state IN ('leased', 'submitted', 'released', 'skipped', 'expired', 'refused_late', 'rejected')",
             name="state_known",
         ),
+        CheckConstraint(
+            "acceptance IS NULL OR acceptance IN ('pending', 'in_review', 'accepted', 'rejected')",
+            name="acceptance_known",
+        ),
+        Index("ix_assignment_acceptance_accept_after", "acceptance", "accept_after"),
         Index("ix_assignment_annotator_state", "annotator_id", "state"),
         Index("ix_assignment_state_lease_expires_at", "state", "lease_expires_at"),
     )

@@ -26,9 +26,12 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.agreement import service as agreement
 from marketplace.db import get_session, utcnow
 from marketplace.languages.codes import UnknownLanguage, normalize_language
+from marketplace.payments import pricing
+from marketplace.payments.pricing import Price
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
 from marketplace.qualification import service as qualification
 from marketplace.qualification.settings import QualificationSettings
+from marketplace.review import intake as review
 from marketplace.routing.eligibility import work_languages
 from marketplace.routing.models import (
     ASSIGNMENT_TRANSITIONS,
@@ -161,6 +164,7 @@ def _claim_in_batch(
     languages: Sequence[str],
     wanted: int,
     now: datetime,
+    prices: dict[str, Price] | None,
 ) -> list[Assignment]:
     occupied = (
         select(func.count())
@@ -202,26 +206,37 @@ def _claim_in_batch(
         for item_id, language, item_required in rows
         if item_id not in mine and taken.get(item_id, 0) < item_required and language is not None
     ]
-    return _lease(session, project, annotator_id, free, now)
+    return _lease(session, project, annotator_id, free, now, prices)
 
 
 def _lease(
-    session: Session, project: Project, annotator_id: int, items: Sequence[tuple[int, str]], now: datetime
+    session: Session,
+    project: Project,
+    annotator_id: int,
+    items: Sequence[tuple[int, str]],
+    now: datetime,
+    prices: dict[str, Price] | None,
 ) -> list[Assignment]:
-    """Create leased assignments of ``(item id, language)`` pairs, with their claim events."""
+    """Create leased assignments of ``(item id, language)`` pairs, with their claim events. The
+    rate in force is fixed on each assignment now, so a later rate change never reprices it."""
     expires = now + timedelta(minutes=project.lease_minutes)
-    claimed = [
-        Assignment(
-            item_id=item_id,
-            project_id=project.id,
-            annotator_id=annotator_id,
-            language=language,
-            state=AssignmentState.LEASED,
-            claimed_at=now,
-            lease_expires_at=expires,
+    claimed = []
+    for item_id, language in items:
+        price = prices.get(language) if prices is not None else None
+        claimed.append(
+            Assignment(
+                item_id=item_id,
+                project_id=project.id,
+                annotator_id=annotator_id,
+                language=language,
+                state=AssignmentState.LEASED,
+                claimed_at=now,
+                lease_expires_at=expires,
+                rate_minor=price.rate_minor if price else None,
+                fee_minor=price.fee_minor if price else None,
+                rate_currency=price.currency if price else None,
+            )
         )
-        for item_id, language in items
-    ]
     session.add_all(claimed)
     session.flush()
     for assignment in claimed:
@@ -292,23 +307,42 @@ def _claim(
     now: datetime,
 ) -> list[Assignment]:
     claimed: list[Assignment] = []
-    for project, languages, settings in _candidate_projects(annotator_id, project_public_id):
-        need = wanted - len(claimed)
+    for project, allowed, settings in _candidate_projects(annotator_id, project_public_id):
+        languages, need, prices = _within_budget(session, project, allowed, wanted - len(claimed), now)
+        if not languages or need <= 0:
+            continue
         # Each slot is hidden gold with the project's rate, but only while real work remains:
         # a queue of nothing but gold would give the gold away.
         n_gold = sum(1 for _ in range(need) if _rng.random() < settings.hidden_gold_rate)
         batches = _open_batches(session, project.id, languages)
-        regular = _claim_regular(session, project, batches, annotator_id, languages, need - n_gold, now)
+        regular = _claim_regular(
+            session, project, batches, annotator_id, languages, need - n_gold, now, prices
+        )
         if n_gold and batches:
-            gold = _claim_gold(session, project, annotator_id, languages, n_gold, now)
+            gold = _claim_gold(session, project, annotator_id, languages, n_gold, now, prices)
             regular += _claim_regular(
-                session, project, batches, annotator_id, languages, n_gold - len(gold), now
+                session, project, batches, annotator_id, languages, n_gold - len(gold), now, prices
             )
             claimed += gold
         claimed += regular
         if len(claimed) >= wanted:
             break
     return claimed
+
+
+def _within_budget(
+    session: Session, project: Project, languages: Sequence[str], wanted: int, now: datetime
+) -> tuple[list[str], int, dict[str, Price] | None]:
+    """The languages a priced project pays for, and how many judgments its budget still covers
+    (at the dearest of those languages' prices, so the bound is safe). Unpriced projects pass."""
+    prices = pricing.project_prices(session, project)
+    if prices is None:
+        return list(languages), wanted, None
+    priced = [language for language in languages if language in prices]
+    if not priced:
+        return [], 0, prices
+    dearest = max((prices[language] for language in priced), key=lambda price: price.unit_cost)
+    return priced, pricing.affordable(session, project.id, dearest, wanted, now), prices
 
 
 def _claim_regular(
@@ -319,13 +353,14 @@ def _claim_regular(
     languages: Sequence[str],
     wanted: int,
     now: datetime,
+    prices: dict[str, Price] | None,
 ) -> list[Assignment]:
     claimed: list[Assignment] = []
     for batch_id in batches:
         if len(claimed) >= wanted:
             break
         claimed += _claim_in_batch(
-            session, project, batch_id, annotator_id, languages, wanted - len(claimed), now
+            session, project, batch_id, annotator_id, languages, wanted - len(claimed), now, prices
         )
     return claimed
 
@@ -337,6 +372,7 @@ def _claim_gold(
     languages: Sequence[str],
     wanted: int,
     now: datetime,
+    prices: dict[str, Price] | None,
 ) -> list[Assignment]:
     """Hidden gold: gold items of the project in the annotator's languages that they have never had,
     in work or in an exam. Gold items have no overlap limit."""
@@ -354,7 +390,7 @@ def _claim_gold(
         for item_id, language in session.execute(query)
         if item_id not in seen_in_exams and language is not None
     ]
-    return _lease(session, project, annotator_id, picked[:wanted], now)
+    return _lease(session, project, annotator_id, picked[:wanted], now, prices)
 
 
 def _project_public_id(project_id: int) -> str | None:
@@ -485,7 +521,8 @@ def submit_assignment(
     session.flush()
     if gold:
         # Hidden gold never completes: it is scored, and the outcome looks like any other item's.
-        qualification.record_hidden_gold(session, assignment.id, annotator_id, item, answer, now)
+        score = qualification.record_hidden_gold(session, assignment.id, annotator_id, item, answer, now)
+        review.on_gold_judgment(session, item, assignment, score.correct, now)
         session.commit()
         return SubmitOutcome(assignment, late=False, item_complete=False)
     submitted = session.scalar(
@@ -493,9 +530,12 @@ def submit_assignment(
         .select_from(Assignment)
         .where(Assignment.item_id == item.id, Assignment.state == AssignmentState.SUBMITTED)
     )
-    if (submitted or 0) >= _required(item, project):
-        # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case.
-        agreement.settle_item(session, item, project, now)
+    # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case; a
+    # settled item is labelled and goes to review or waits for automatic acceptance.
+    if (submitted or 0) >= _required(item, project) and (
+        agreement.settle_item(session, item, project, now) != "more"
+    ):
+        review.on_item_complete(session, item, project, now)
     session.commit()
     enqueue(update_item_agreement, item.id, queue=QUEUE_DEFAULT)
     return SubmitOutcome(assignment, late=late, item_complete=item.state == ItemState.COMPLETE)

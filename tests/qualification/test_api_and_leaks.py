@@ -194,6 +194,11 @@ def test_no_gold_answer_or_flag_reaches_an_annotator(
     visit("GET", "/qualifications")
     visit("GET", "/api/v1/qualifications")
     visit("GET", "/account")
+    # Review feedback and earnings: hidden gold answered right is accepted at once, like work.
+    visit("GET", "/feedback")
+    visit("GET", "/api/v1/feedback")
+    visit("GET", "/earnings")
+    visit("GET", "/api/v1/earnings")
     assert gold_assignments > 0, "the walk must have met hidden gold to mean anything"
     for path, response in seen:
         _assert_no_gold(response, path)

@@ -1,0 +1,16 @@
+"""Review housekeeping jobs."""
+
+from __future__ import annotations
+
+from marketplace.review import acceptance, service
+
+
+def auto_accept_due() -> int:
+    """Accept unsampled work whose review period has ended (idempotent: accepted work is no longer
+    pending, and its ledger booking has a unique key)."""
+    return acceptance.auto_accept_due()
+
+
+def expire_review_leases() -> int:
+    """Put review tasks whose lease ran out back in the queue (claims already treat them as free)."""
+    return service.expire_review_leases()
