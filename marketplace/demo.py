@@ -14,8 +14,14 @@ from marketplace.db import get_session
 from marketplace.demo_data import (
     ANNOTATORS,
     CLIENT,
+    DEMO_CURRENCY,
+    DEMO_FLAGGER,
+    DEMO_FUNDING_MINOR,
     DEMO_PASSWORD,
     DEMO_QUALIFICATION,
+    DEMO_RATE_MINOR,
+    DEMO_REVIEW,
+    DEMO_SPANISH_WORK,
     DEMO_TOKEN,
     GOLD,
     ITEMS,
@@ -23,12 +29,21 @@ from marketplace.demo_data import (
     OPS,
     PRE_QUALIFIED,
     PROJECT,
+    REVIEWERS,
     TRIAGE_ITEMS,
 )
+from marketplace.payments import funding, rates
+from marketplace.payments.models import ProjectFunding
 from marketplace.projects import ingest
 from marketplace.projects import service as projects
-from marketplace.projects.models import Organisation, Project, ProjectState
+from marketplace.projects.language_assignment import detect_batch_languages
+from marketplace.projects.models import Batch, Item, Organisation, Project, ProjectState
 from marketplace.qualification import service as qualification
+from marketplace.qualification.models import GoldAnswer
+from marketplace.review import service as review
+from marketplace.review.models import ReviewDecision
+from marketplace.routing import service as routing
+from marketplace.routing.models import Assignment
 
 DEMO_BATCH = "demo batch 1"
 
@@ -65,7 +80,11 @@ def _project(organisation_id: int, owner_id: int) -> Project:
         select(Project).where(Project.organisation_id == organisation_id, Project.name == PROJECT["name"])
     )
     if project is None:
-        data = {**PROJECT, "languages": LANGUAGES, "settings": {"qualification": DEMO_QUALIFICATION}}
+        data = {
+            **PROJECT,
+            "languages": LANGUAGES,
+            "settings": {"qualification": DEMO_QUALIFICATION, "review": DEMO_REVIEW},
+        }
         project = projects.create_project(organisation_id, data, created_by=owner_id)
     if project.state == ProjectState.DRAFT:
         project = projects.set_project_state(project.id, ProjectState.ACTIVE, owner_id)
@@ -103,6 +122,66 @@ def _pre_qualify(project_id: int, ops_id: int) -> None:
             qualification.grant_qualification(user.id, project_id, language, ops_id)
 
 
+def _payments(project_id: int, ops_id: int) -> None:
+    """Price every language and fund the project, once."""
+    if not rates.list_rate_cards(project_id):
+        cards = [rates.RateInput(language, DEMO_CURRENCY, DEMO_RATE_MINOR) for language in LANGUAGES]
+        rates.replace_rate_cards(project_id, cards, ops_id)
+    funded = get_session().scalar(select(ProjectFunding.id).where(ProjectFunding.project_id == project_id))
+    if funded is None:
+        funding.record_manual_funding(
+            project_id, DEMO_FUNDING_MINOR, DEMO_CURRENCY, "DEMO-TRANSFER-001", ops_id
+        )
+
+
+def _reviewers(ops_id: int) -> None:
+    for email, language in REVIEWERS:
+        user = accounts.find_user_by_email(email)
+        if user is not None and language not in review.reviewer_languages(user.id):
+            review.grant_reviewer(user.id, language, ops_id)
+
+
+def _seed_spanish_work(project_id: int) -> None:
+    """Answer the Spanish items (and any hidden gold met on the way, correctly), then have the
+    reviewer accept the first item, so every page has something to show. Only on a fresh demo."""
+    session = get_session()
+    if session.scalar(select(Assignment.id).where(Assignment.project_id == project_id).limit(1)):
+        return
+    # The items' languages must be known before anyone can be routed to them.
+    batch_ids = list(session.scalars(select(Batch.id).where(Batch.project_id == project_id)))
+    session.commit()  # detection writes in its own transactions; SQLite allows one writer
+    for batch_id in batch_ids:
+        detect_batch_languages(batch_id)
+    gold = {row.item_id: row.answer for row in session.scalars(select(GoldAnswer))}
+    spanish = [text for language, text in ITEMS if language == "es"]
+    for email, labels in DEMO_SPANISH_WORK.items():
+        user = accounts.find_user_by_email(email)
+        assert user is not None
+        while batch := routing.claim_next_assignments(user.id, 5):
+            for assignment in batch:
+                item = session.get(Item, assignment.item_id)
+                assert item is not None
+                text = item.payload.get("text")
+                if item.id in gold:
+                    answer = gold[item.id]
+                elif text in spanish[: len(labels)]:
+                    answer = {"label": labels[spanish.index(text)]}
+                else:  # not part of the scripted work: leave it for the visitor
+                    routing.give_back_assignment(user.id, assignment.public_id, skip=False)
+                    continue
+                flag = email == DEMO_FLAGGER and text == spanish[len(labels) - 1]
+                routing.submit_assignment(user.id, assignment.public_id, answer, edge_case=flag)
+    for email, language in REVIEWERS:
+        reviewer = accounts.find_user_by_email(email)
+        assert reviewer is not None
+        for task in review.claim_review_tasks(reviewer.id, [language], count=5):
+            item = session.get(Item, task.item_id)
+            if item is not None and item.payload.get("text") == spanish[0]:
+                review.decide(reviewer.id, task.public_id, review.Decision(ReviewDecision.ACCEPT))
+            else:
+                review.release_review_task(reviewer.id, task.public_id)
+
+
 def seed_demo() -> Iterator[str]:
     """Create what is missing of the demo and say how to use it."""
     ops_id = _user(OPS["email"], OPS["name"], [Role.OPS])
@@ -116,6 +195,9 @@ def seed_demo() -> Iterator[str]:
             accounts.update_language_profile(user_id, entries)
     project = _project(org.id, client_id)
     _pre_qualify(project.id, ops_id)
+    _payments(project.id, ops_id)
+    _reviewers(ops_id)
+    _seed_spanish_work(project.id)
     total = projects.project_progress(project.id)["total"]
     yield "Demo ready."
     yield "  Home page:     http://127.0.0.1:5000/  (also ?lang=es, ?lang=ar, ?lang=hi, ?lang=zh-Hans)"
@@ -135,6 +217,9 @@ def seed_demo() -> Iterator[str]:
             status = f"takes the {', '.join(exams)} exam first"
         else:
             status = "no exam in their language yet"
+        reviews = [language for reviewer, language in REVIEWERS if reviewer == email]
+        if reviews:
+            status += f"; reviews {', '.join(reviews)}"
         yield f"  annotator:     {email} (native: {', '.join(natives)}; {status})"
     yield (
         f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "

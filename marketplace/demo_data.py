@@ -22,6 +22,10 @@ ANNOTATORS = [
     ("amani@demo.example", "Amani", ["sw"], [("en", "C1")], "en"),
     ("emma@demo.example", "Emma", ["en", "de"], [], "en"),
     ("lucas@demo.example", "Lucas", ["pt-BR"], [("es", "B2")], "es"),
+    ("diego@demo.example", "Diego", ["es"], [("en", "B2")], "es"),
+    ("lucia@demo.example", "Lucía", ["es"], [], "es"),
+    ("mateo@demo.example", "Mateo", ["es"], [("pt-BR", "B1")], "es"),
+    ("rosa@demo.example", "Rosa (reviewer)", ["es"], [("en", "C2")], "es"),
 ]
 
 PROJECT = {
@@ -136,7 +140,37 @@ DEMO_QUALIFICATION = {
 }
 
 #: Annotators the demo qualifies by hand, so there is work to do at once; the others take exams.
-PRE_QUALIFIED = [("carlos@demo.example", "es"), ("emma@demo.example", "en"), ("li@demo.example", "zh-Hans")]
+PRE_QUALIFIED = [
+    ("carlos@demo.example", "es"),
+    ("emma@demo.example", "en"),
+    ("li@demo.example", "zh-Hans"),
+    ("diego@demo.example", "es"),
+    ("lucia@demo.example", "es"),
+    ("mateo@demo.example", "es"),
+    ("rosa@demo.example", "es"),
+]
+
+#: Reviewers per language (each is qualified in it, above).
+REVIEWERS = [("rosa@demo.example", "es")]
+
+#: Review settings of the demo project: a visible sample, one pass, a day's review period.
+DEMO_REVIEW = {"sample_rate": 0.2, "passes": 1, "auto_accept_hours": 24}
+
+#: What one accepted judgment pays, per language (minor units of DEMO_CURRENCY), and the budget.
+DEMO_CURRENCY = "EUR"
+DEMO_RATE_MINOR = 15
+DEMO_FUNDING_MINOR = 50_000
+
+#: Work the demo does at seeding, so review, feedback and earnings have something to show: three
+#: Spanish annotators' labels for the first three Spanish items, in item order (the last Spanish
+#: item is left for Carlos to label). The annotator in ``DEMO_FLAGGER`` flags the third as an edge
+#: case: a question, not a feeling.
+DEMO_SPANISH_WORK = {
+    "diego@demo.example": ["positive", "negative", "neutral"],
+    "lucia@demo.example": ["positive", "negative", "neutral"],
+    "mateo@demo.example": ["positive", "negative", "neutral"],
+}
+DEMO_FLAGGER = "mateo@demo.example"
 
 #: Gold items: (language, text, label, explanation), written for this demo.
 GOLD: list[tuple[str, str, str, str]] = [

@@ -64,3 +64,21 @@ def test_demo_is_idempotent_and_usable(app: Flask, client: FlaskClient, run_jobs
     assert any(e["language"] == "ar" and e["open"] for e in exams)
     # The home page speaks English, Spanish and Arabic.
     assert 'dir="rtl"' in client.get("/?lang=ar").get_data(as_text=True)
+
+    # Review and money have something to show: the reviewer's queue, an annotator's earnings.
+    reviewer = app.test_client()
+    assert (
+        post_form(reviewer, "/login", {"email": "rosa@demo.example", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    queue = reviewer.get("/api/v1/review/queue").json
+    spanish = next(row for row in queue["queues"] if row["language"] == "es")
+    assert spanish["open"] >= 1 and spanish["decided"] == 1
+    worker = app.test_client()
+    assert (
+        post_form(worker, "/login", {"email": "diego@demo.example", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    earnings = worker.get("/api/v1/earnings").json
+    assert earnings["totals"][0]["accepted"]["amount_minor"] > 0
+    assert worker.get("/earnings").status_code == 200
