@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from marketplace.payments.ledger import AccountRef, Booking, post_transactions
+from marketplace.payments.ledger import AccountRef, Booking, book_many, post_transactions
 from marketplace.payments.models import LedgerTransaction, TransactionKind
 from marketplace.routing.models import Assignment
 
@@ -42,17 +42,18 @@ def accrual_booking(assignment: Assignment, now: datetime, *, by: int | None = N
 
 def accrue_assignments(
     session: Session, assignments: Sequence[Assignment], now: datetime, *, by: int | None = None
-) -> list[LedgerTransaction]:
-    """Book accepted judgments (in the caller's unit of work). Idempotent: the key is the
-    assignment's, so accepting twice (a retried job, an overturned appeal racing auto-accept)
-    books once. Returns the transactions booked now."""
+) -> int:
+    """Book many accepted judgments at once (the auto-accept job), in the caller's unit of work.
+    Idempotent: the key is the assignment's, so accepting twice (a retried job, an overturned
+    appeal racing auto-accept) books once. Returns how many were booked now."""
     bookings = [b for b in (accrual_booking(a, now, by=by) for a in assignments) if b is not None]
-    return post_transactions(session, bookings) if bookings else []
+    return book_many(session, bookings) if bookings else 0
 
 
 def accrue_assignment(
     session: Session, assignment: Assignment, now: datetime, *, by: int | None = None
 ) -> LedgerTransaction | None:
-    """:func:`accrue_assignments` for one judgment; None when unpriced or booked already."""
-    booked = accrue_assignments(session, [assignment], now, by=by)
+    """Book one accepted judgment; None when it is unpriced or was booked already."""
+    booking = accrual_booking(assignment, now, by=by)
+    booked = post_transactions(session, [booking]) if booking is not None else []
     return booked[0] if booked else None

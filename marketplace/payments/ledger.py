@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -162,14 +163,9 @@ def post_transaction(
 _KEY_CHUNK = 1_000
 
 
-def post_transactions(session: Session, bookings: Sequence[Booking]) -> list[LedgerTransaction]:
-    """Book many transactions in the caller's unit of work and return those booked; a booking whose
-    key exists already (or repeats in the batch) is skipped.
-
-    Why a batch: the auto-accept job books thousands of accruals at once; one look-up of existing
-    keys, accounts resolved once and one flush cost a fraction of booking them one by one. If a
-    concurrent booking of one of the keys commits in between, the batch falls back to one by one.
-    """
+def _new_bookings(session: Session, bookings: Sequence[Booking]) -> list[Booking]:
+    """The bookings whose key was never booked (nor repeats earlier in the batch), each checked to
+    balance first."""
     for booking in bookings:
         check_balanced(booking.postings)
     keys = [booking.idempotency_key for booking in bookings]
@@ -186,9 +182,49 @@ def post_transactions(session: Session, bookings: Sequence[Booking]) -> list[Led
         if booking.idempotency_key not in existing:
             existing.add(booking.idempotency_key)
             todo.append(booking)
+    return todo
+
+
+def account_ids(session: Session, refs: Iterable[AccountRef]) -> dict[AccountRef, int]:
+    """Ids of many accounts in two or three statements, creating the missing ones."""
+    wanted = {ref.key: ref for ref in refs}
+    if not wanted:
+        return {}
+    query = select(LedgerAccount.key, LedgerAccount.id).where(LedgerAccount.key.in_(list(wanted)))
+    found: dict[str, int] = {key: id_ for key, id_ in session.execute(query)}
+    missing = [ref for key, ref in wanted.items() if key not in found]
+    if missing:
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        session.execute(
+            insert(LedgerAccount)
+            .values(
+                [
+                    {
+                        "key": ref.key,
+                        "kind": str(ref.kind),
+                        "currency": ref.currency,
+                        "project_id": ref.project_id,
+                        "user_id": ref.user_id,
+                        "language": ref.language,
+                        "created_at": now,
+                    }
+                    for ref in missing
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        found = {key: id_ for key, id_ in session.execute(query)}
+    return {ref: found[key] for key, ref in wanted.items()}
+
+
+def post_transactions(session: Session, bookings: Sequence[Booking]) -> list[LedgerTransaction]:
+    """Book transactions in the caller's unit of work and return those booked; a booking whose key
+    exists already (or repeats in the batch) is skipped. For large batches, :func:`book_many`."""
+    todo = _new_bookings(session, bookings)
     if not todo:
         return []
-    accounts = {ref: account(session, ref).id for ref in {ref for b in todo for ref, _amount in b.postings}}
+    accounts = account_ids(session, {ref for b in todo for ref, _amount in b.postings})
     transactions = [_transaction(booking, accounts) for booking in todo]
     try:
         with session.begin_nested():
@@ -201,6 +237,56 @@ def post_transactions(session: Session, bookings: Sequence[Booking]) -> list[Led
             return []
         return [booked for b in todo for booked in post_transactions(session, [b])]
     return transactions
+
+
+def book_many(session: Session, bookings: Sequence[Booking]) -> int:
+    """Book a large batch (the auto-accept job books thousands of accruals at once) with bulk
+    statements instead of one ORM object per row; returns how many were booked. Same rules as
+    :func:`post_transactions`: balanced or refused, each key once. If a concurrent booking of one
+    of the keys commits in between, the batch falls back to one by one."""
+    todo = _new_bookings(session, bookings)
+    if not todo:
+        return 0
+    accounts = account_ids(session, {ref for b in todo for ref, _amount in b.postings})
+    now = utcnow()
+    rows = [
+        {
+            "idempotency_key": b.idempotency_key,
+            "kind": str(b.kind),
+            "project_id": b.project_id,
+            "user_id": b.user_id,
+            "language": b.language,
+            "assignment_id": b.assignment_id,
+            "payout_id": b.payout_id,
+            "funding_id": b.funding_id,
+            "memo": b.memo,
+            "created_by_id": b.created_by_id,
+            "created_at": b.at or now,
+        }
+        for b in todo
+    ]
+    try:
+        with session.begin_nested():
+            ids = session.scalars(
+                sa_insert(LedgerTransaction).returning(LedgerTransaction.id, sort_by_parameter_order=True),
+                rows,
+            ).all()
+            session.execute(
+                sa_insert(LedgerEntry),
+                [
+                    {
+                        "transaction_id": transaction_id,
+                        "account_id": accounts[ref],
+                        "currency": ref.currency,
+                        "amount_minor": amount,
+                    }
+                    for transaction_id, booking in zip(ids, todo, strict=True)
+                    for ref, amount in booking.postings
+                ],
+            )
+    except IntegrityError:
+        return len(post_transactions(session, todo))
+    return len(todo)
 
 
 def _transaction(booking: Booking, accounts: dict[AccountRef, int]) -> LedgerTransaction:
