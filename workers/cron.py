@@ -28,6 +28,7 @@ PERIODIC_JOBS = (
     PeriodicJob(qualification.expire_exams, every_seconds=60),
     PeriodicJob(review.expire_review_leases, every_seconds=60),
     PeriodicJob(review.auto_accept_due, every_seconds=300),
+    PeriodicJob(review.intake_stragglers, every_seconds=300),
     # A full payout run once per PAYOUT_INTERVAL_SECONDS; in between only payouts left pending.
     PeriodicJob(payments.scheduled_payouts, every_seconds=300),
 )

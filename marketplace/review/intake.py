@@ -10,30 +10,30 @@ once; a failed one is reviewed on its own.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from marketplace.projects.models import Item, Project
+from marketplace.db import get_session, utcnow
+from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.review.acceptance import accept_judgment, hold_for_review, schedule_auto_accept
 from marketplace.review.models import ReviewReason, ReviewTask
 from marketplace.review.sampling import draw_sample
 from marketplace.review.settings import ReviewSettings
-from marketplace.routing.models import Acceptance, Assignment, AssignmentState
+from marketplace.routing.models import Assignment, AssignmentState
 
 
-def undecided_judgments(session: Session, item_id: int) -> list[Assignment]:
-    """The item's counted judgments whose acceptance is not settled yet."""
+def new_judgments(session: Session, item_id: int) -> list[Assignment]:
+    """The item's counted judgments that have not been through intake (no acceptance state yet)."""
     return list(
         session.scalars(
             select(Assignment)
             .where(
                 Assignment.item_id == item_id,
                 Assignment.state == AssignmentState.SUBMITTED,
-                Assignment.acceptance.is_(None)
-                | Assignment.acceptance.in_([Acceptance.PENDING, Acceptance.IN_REVIEW]),
+                Assignment.acceptance.is_(None),
             )
             .order_by(Assignment.id)
         )
@@ -103,14 +103,59 @@ def open_task(
     return task
 
 
-def on_item_complete(session: Session, item: Item, project: Project, now: datetime) -> ReviewTask | None:
-    """The item has its judgments and a consensus: label it, then queue it for review or schedule
-    its judgments' automatic acceptance. Returns the review task, if any."""
-    settings = ReviewSettings.of(project.settings)
-    judgments = undecided_judgments(session, item.id)
-    consensus = item.consensus or {}
-    item.label = consensus.get("answer")
+def label_item(item: Item) -> None:
+    """A settled item's label for delivery is its consensus until a reviewer says otherwise."""
+    item.label = (item.consensus or {}).get("answer")
     item.label_source = "consensus" if item.label is not None else None
+
+
+def intake_completed_item(item_id: int) -> ReviewTask | None:
+    """Queue a completed item for review or schedule its judgments' automatic acceptance, in a
+    short transaction of its own. Idempotent: only judgments not through intake yet are looked
+    at, under the item's row lock, so a second call (the sweeper, a retry) changes nothing."""
+    session = get_session()
+    item = session.get(Item, item_id, with_for_update=True)
+    if item is None or item.state != ItemState.COMPLETE:
+        session.rollback()
+        return None
+    project = session.get(Project, item.project_id)
+    assert project is not None
+    task = on_item_complete(session, item, project, utcnow())
+    session.commit()
+    return task
+
+
+def intake_stragglers(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """The sweeper: completed work items with judgments that never went through intake (the
+    process died between the submit and the intake). Returns how many items it took in."""
+    session = get_session()
+    cutoff = utcnow() - older_than
+    item_ids = list(
+        session.scalars(
+            select(Assignment.item_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .join(Batch, Batch.id == Item.batch_id)
+            .where(
+                Item.state == ItemState.COMPLETE,
+                Batch.kind == "work",
+                Assignment.state == AssignmentState.SUBMITTED,
+                Assignment.acceptance.is_(None),
+                Assignment.finished_at <= cutoff,
+            )
+            .distinct()
+        )
+    )
+    session.commit()
+    for item_id in item_ids:
+        intake_completed_item(item_id)
+    return len(item_ids)
+
+
+def on_item_complete(session: Session, item: Item, project: Project, now: datetime) -> ReviewTask | None:
+    """Queue the completed item for review or schedule its judgments' automatic acceptance (in
+    the caller's transaction, item row locked). Returns the review task, if any."""
+    settings = ReviewSettings.of(project.settings)
+    judgments = new_judgments(session, item.id)
     if not judgments or item.language is None:
         return None
     reasons = edge_case_reasons(session, item, judgments, settings)

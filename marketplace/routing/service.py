@@ -530,13 +530,18 @@ def submit_assignment(
         .select_from(Assignment)
         .where(Assignment.item_id == item.id, Assignment.state == AssignmentState.SUBMITTED)
     )
-    # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case; a
-    # settled item is labelled and goes to review or waits for automatic acceptance.
-    if (submitted or 0) >= _required(item, project) and (
+    # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case.
+    settled = (submitted or 0) >= _required(item, project) and (
         agreement.settle_item(session, item, project, now) != "more"
-    ):
-        review.on_item_complete(session, item, project, now)
+    )
+    if settled:
+        review.label_item(item)
     session.commit()
+    if settled:
+        # Review intake (sample or queue) in its own short transaction: its sampling counters
+        # are shared by every item of an annotator, and holding them for the whole submit
+        # serialised concurrent submitters. A crash in between is caught by the sweeper.
+        review.intake_completed_item(item.id)
     enqueue(update_item_agreement, item.id, queue=QUEUE_DEFAULT)
     return SubmitOutcome(assignment, late=late, item_complete=item.state == ItemState.COMPLETE)
 

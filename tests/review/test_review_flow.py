@@ -574,3 +574,29 @@ def test_routing_stops_when_the_budget_is_used_up_and_resumes_when_funded(
         )
         session.commit()
         assert len(routing.claim_next_assignments(worker, 5)) == 2  # (50 + 200) // 120
+
+
+def test_a_completed_item_whose_intake_was_cut_short_is_taken_in_by_the_sweeper(
+    app: Flask,
+    make_project: Callable[..., Any],
+    annotator: Callable[..., int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from marketplace.review import intake
+
+    make_project([("es", "Todo llegó a tiempo, gracias.")], overlap=1, review={"sample_rate": 1.0})
+    worker = annotator("es")
+    # The process dies between the submit's commit and the review intake.
+    monkeypatch.setattr(intake, "intake_completed_item", lambda item_id: None)
+    _answer_all(app, worker, lambda item: ("positive", False))
+    monkeypatch.undo()
+    with app.app_context():
+        session = get_session()
+        judgment = session.scalar(select(Assignment))
+        assert judgment is not None and judgment.acceptance is None
+        assert intake.intake_stragglers(older_than=timedelta(0)) == 1
+        assert intake.intake_stragglers(older_than=timedelta(0)) == 0  # idempotent
+        tasks = list(session.scalars(select(ReviewTask)))
+        assert len(tasks) == 1 and tasks[0].reasons == [{"reason": ReviewReason.SAMPLE}]
+        session.refresh(judgment)
+        assert judgment.acceptance == Acceptance.IN_REVIEW
