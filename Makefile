@@ -7,7 +7,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
-LOCALES := en es ar hi zh_Hans
 
 .PHONY: install catalogs extract-messages update-catalogs migrate seed run test lint browser-deps clean
 

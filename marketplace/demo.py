@@ -200,7 +200,7 @@ def seed_demo() -> Iterator[str]:
     _seed_spanish_work(project.id)
     total = projects.project_progress(project.id)["total"]
     yield "Demo ready."
-    yield "  Home page:     http://127.0.0.1:5000/  (also ?lang=es, ?lang=ar, ?lang=hi, ?lang=zh-Hans)"
+    yield "  Home page:     http://127.0.0.1:5000/  (in 12 languages: ?lang=es, ?lang=ar, ?lang=ja...)"
     yield "  Log in:        http://127.0.0.1:5000/login"
     yield "  API reference: http://127.0.0.1:5000/api/v1/openapi.json"
     yield f"  Password of every demo account: {DEMO_PASSWORD}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,12 @@ import pytest
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
+from marketplace.config import DEFAULT_LOCALES
+
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ["es", "ar", "hi", "zh_Hans"]
+#: Every supported locale but the source language has a catalog; its folder uses Babel's spelling.
+LOCALES = [code.replace("-", "_") for code in DEFAULT_LOCALES if code != "en"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
 
 
 @pytest.mark.parametrize(
@@ -22,6 +27,9 @@ LOCALES = ["es", "ar", "hi", "zh_Hans"]
         ("?lang=ar", "ar", "rtl"),
         ("?lang=zh-Hans", "zh-Hans", "ltr"),
         ("?lang=hi", "hi", "ltr"),
+        ("?lang=pt-BR", "pt-BR", "ltr"),
+        ("?lang=ja", "ja", "ltr"),
+        ("?lang=sw", "sw", "ltr"),
     ],
 )
 def test_home_page_language_and_direction(client: FlaskClient, query: str, lang: str, direction: str) -> None:
@@ -55,7 +63,7 @@ def test_locale_selection_order(client: FlaskClient) -> None:
 def test_language_switcher_on_every_page(client: FlaskClient) -> None:
     for path in ("/", "/login", "/signup"):
         html = client.get(path).get_data(as_text=True)
-        for code in ("en", "es", "ar", "hi", "zh-Hans"):
+        for code in DEFAULT_LOCALES:
             assert f'hreflang="{code}"' in html, (path, code)
 
 
@@ -115,3 +123,29 @@ def test_catalog_is_complete(locale: str) -> None:
     assert not missing, f"{locale}: {len(missing)} messages missing, e.g. {missing[:5]}"
     assert not untranslated, f"{locale}: untranslated {untranslated[:5]}"
     assert not fuzzy, f"{locale}: fuzzy {fuzzy[:5]}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_translations_keep_every_placeholder(locale: str) -> None:
+    """A translation that drops or renames a placeholder breaks the page at run time."""
+    with (ROOT / "i18n" / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    broken = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            # Languages may leave the number out of a singular or dual form ("one item").
+            if not set(PLACEHOLDER.findall(string)) <= wanted | set(PLACEHOLDER.findall(ids[0])):
+                broken.append((ids[0], string))
+        if len(ids) == 1 and set(PLACEHOLDER.findall(strings[0])) != wanted:
+            broken.append((ids[0], strings[0]))
+    assert not broken, f"{locale}: {broken[:3]}"
+
+
+def test_every_catalog_folder_is_a_supported_locale() -> None:
+    folders = {path.parent.parent.name for path in (ROOT / "i18n").glob("*/LC_MESSAGES/messages.po")}
+    assert folders == set(LOCALES)
