@@ -46,8 +46,18 @@ run: seed
 	MARKETPLACE_ENV=development MARKETPLACE_SECURE_COOKIES=0 MARKETPLACE_SECRET_KEY=$$(cat instance/secret_key) \
 	  $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
 
+## Debian's Chromium for the browser tests (Playwright drives it and downloads no browser), and
+## Noto fonts so every script of the interface renders in their screenshots.
+BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; else \
+	  echo "installing $(BROWSER_PACKAGES) from Debian"; \
+	  apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	fi
+
 ## The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis.
-test: catalogs
+test: catalogs browser-deps
 	$(BIN)/pytest
 
 lint: install
