@@ -1,4 +1,5 @@
-"""Ops pages: the language triage queue, per language pair, with forms to set items' language.
+"""Ops pages: the per-language dashboard, and the language triage queue, per language pair, with
+forms to set items' language.
 
 A pair is addressed as ``<declared>~<detected>`` (``und`` for none: ``und~pt``), since language tags
 themselves contain hyphens. Forms post back to the page they are on, with the CSRF token, and
@@ -7,18 +8,24 @@ redirect (post/redirect/get) so a reload never resolves twice.
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_babel.speaklater import LazyString  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from marketplace.accounts.models import Role
 from marketplace.i18n import current_locale_tag
 from marketplace.languages.codes import language_name
+from marketplace.ops import charts
+from marketplace.ops import dashboard as figures
 from marketplace.projects import language_assignment as triage
 from marketplace.validation import InvalidInput
 from marketplace.web.auth import roles_required
@@ -75,6 +82,92 @@ def _language_label(code: str | None) -> str:
 @bp.context_processor
 def _ops_context() -> dict[str, object]:
     return {"reason_name": reason_name, "pair_slug": pair_slug, "language_label": _language_label}
+
+
+def _short_day(day: date) -> str:
+    """A day as the reader's locale writes a day and month (axis labels)."""
+    return format_skeleton("MMMd", day, locale=get_locale())
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else str(format_percent(value))
+
+
+def _mean(series: list[figures.DailyRate]) -> float | None:
+    """Mean over all observations of the period (days weighted by how many they had)."""
+    total = sum(point.count for point in series)
+    if not total:
+        return None
+    return sum((point.value or 0.0) * point.count for point in series) / total
+
+
+def dashboard_charts(row: figures.LanguageDashboard, label: str) -> dict[str, Markup]:
+    """The two charts of one language, their texts in the reader's language."""
+    days = [point.day for point in row.throughput]
+    x_labels = [_short_day(day) for day in days]
+    start, end = format_date(days[0]), format_date(days[-1])
+    counts = [point.count for point in row.throughput]
+    throughput = charts.bar_chart(
+        f"throughput-{row.language}",
+        x_labels,
+        counts,
+        title=_("Judgments submitted per day in %(language)s", language=label),
+        desc=_(
+            "From %(start)s to %(end)s: %(total)s judgments in all, at most %(most)s in one day.",
+            start=start,
+            end=end,
+            total=format_decimal(sum(counts)),
+            most=format_decimal(max(counts, default=0)),
+        ),
+        x_label=_("Day"),
+        y_label=_("Judgments"),
+        y_format=lambda value: str(format_decimal(value)),
+    )
+    quality = charts.line_chart(
+        f"quality-{row.language}",
+        x_labels,
+        [
+            charts.Series(_("Agreement"), [point.value for point in row.agreement]),
+            charts.Series(_("Accuracy on check questions"), [point.value for point in row.gold_accuracy]),
+        ],
+        title=_("Agreement and accuracy on check questions per day in %(language)s", language=label),
+        desc=_(
+            "From %(start)s to %(end)s: agreement %(agreement)s and accuracy on check questions "
+            "%(accuracy)s over the whole period; days without data are gaps.",
+            start=start,
+            end=end,
+            agreement=_rate(_mean(row.agreement)),
+            accuracy=_rate(_mean(row.gold_accuracy)),
+        ),
+        x_label=_("Day"),
+        # i18n: the y axis of a chart of rates between 0% and 100%.
+        y_label=_("Rate"),
+        y_format=lambda value: str(format_percent(value)),
+    )
+    return {"throughput": throughput, "quality": quality}
+
+
+@bp.get("/dashboard")
+@roles_required(Role.OPS)
+def dashboard() -> ResponseReturnValue:
+    languages = figures.dashboard_languages()
+    language = request.args.get("language") or None
+    if language not in languages:
+        language = None
+    days = request.args.get("days", type=int)
+    if days not in figures.PERIODS:
+        days = figures.PERIODS[0]
+    rows = figures.language_dashboards(language, days)
+    return render_template(
+        "ops/dashboard.html",
+        rows=rows,
+        charts={row.language: dashboard_charts(row, _language_label(row.language)) for row in rows},
+        languages=languages,
+        language=language,
+        days=days,
+        periods=sorted(figures.PERIODS),
+        active_days=figures.ACTIVE_DAYS,
+    )
 
 
 @bp.get("/triage")

@@ -1,4 +1,4 @@
-"""Client pages: the organisation's projects, a project's progress, and API tokens."""
+"""Client pages: the organisation's projects, a project's progress and uploads, and API tokens."""
 
 from __future__ import annotations
 
@@ -6,21 +6,27 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role
-from marketplace.projects import membership
+from marketplace.i18n import current_locale_tag
+from marketplace.projects import ingest, membership
 from marketplace.projects import service as projects
-from marketplace.projects.models import ImportState
+from marketplace.projects.api import upload_from_request
+from marketplace.projects.models import ImportState, Project
 from marketplace.projects.serializers import import_progress
 from marketplace.projects.states import state_name
 from marketplace.tasktypes import get_task_type
+from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.auth import page_principal, roles_required
+from marketplace.web.errors import ApiError
 
 bp = Blueprint("projects", __name__)
 
@@ -28,6 +34,15 @@ bp = Blueprint("projects", __name__)
 class NewTokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Create token"))
+
+
+class UploadItemsForm(FlaskForm):
+    """A file of items for the project. The fields carry the API's multipart names (``file``,
+    ``batch``) so the upload script can send this very form to the API and show its progress."""
+
+    file = FileField(_l("File of items"), validators=[FileRequired()])
+    batch = StringField(_l("Batch name (optional)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Upload items"))
 
 
 def task_title(name: str) -> str:
@@ -61,20 +76,71 @@ def list_projects() -> ResponseReturnValue:
     return render_template("projects/list.html", projects=page.items, next_cursor=page.next_cursor)
 
 
+def _detail_page(
+    project: Project,
+    form: UploadItemsForm | None = None,
+    upload_errors: list[FieldError] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The project page; an upload the server refused is shown again with its problems."""
+    progress = projects.project_progress(project.id)
+    # A refusal is shown next to the form even when the project no longer takes items (409).
+    accepts_items = project.state in projects.UPLOADABLE_STATES or bool(upload_errors)
+    return (
+        render_template(
+            "projects/detail.html",
+            project=project,
+            progress=progress,
+            imports=projects.unfinished_imports(project.id),
+            import_state_names=import_state_names(),
+            import_progress=import_progress,
+            upload_form=(form or UploadItemsForm()) if accepts_items else None,
+            upload_errors=upload_errors or [],
+        ),
+        status,
+    )
+
+
 @bp.get("/projects/<project_id>")
 @roles_required(Role.CLIENT)
 def project_detail(project_id: str) -> ResponseReturnValue:
     principal = page_principal()
+    return _detail_page(projects.visible_project(principal, project_id))
+
+
+@bp.post("/projects/<project_id>/items/upload")
+@roles_required(Role.CLIENT)
+def upload_items(project_id: str) -> ResponseReturnValue:
+    """The upload form without JavaScript: the same ingest service as the API, then back to the
+    project page, whose progress bars show a background import while it runs."""
+    principal = page_principal()
     project = projects.visible_project(principal, project_id)
-    progress = projects.project_progress(project.id)
-    return render_template(
-        "projects/detail.html",
-        project=project,
-        progress=progress,
-        imports=projects.unfinished_imports(project.id),
-        import_state_names=import_state_names(),
-        import_progress=import_progress,
-    )
+    form = UploadItemsForm()
+    if not form.validate_on_submit():
+        return _detail_page(project, form, status=400)
+    try:
+        outcome = ingest.upload_items(
+            project.id,
+            upload_from_request(),
+            user_id=principal.user.id if principal.user else None,
+            locale=current_locale_tag(),
+        )
+    except InvalidInput as exc:
+        return _detail_page(project, form, exc.errors, exc.status)
+    except ApiError as exc:
+        # Unsupported file type, too many items, a project that takes no more items, a race.
+        return _detail_page(project, form, [FieldError(exc.field or "", exc.code, exc.message)], exc.status)
+    if outcome.queued:
+        flash(_("The file is being checked and saved; its progress is shown below."), "info")
+    else:
+        count = outcome.item_import.accepted
+        flash(
+            ngettext(
+                "%(count)s item is saved.", "%(count)s items are saved.", count, count=format_number(count)
+            ),
+            "success",
+        )
+    return redirect(url_for("projects.project_detail", project_id=project.public_id), 303)
 
 
 @bp.route("/organisation/tokens", methods=["GET", "POST"])

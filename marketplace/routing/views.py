@@ -10,6 +10,9 @@ the page can never show more than the API does (no client metadata, no gold).
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -32,14 +35,19 @@ from marketplace.projects.service import get_project
 from marketplace.routing import service
 from marketplace.routing.models import Assignment
 from marketplace.routing.serializers import assignment_json
-from marketplace.validation import FieldError, InvalidInput
+from marketplace.tasktypes import get_task_type
+from marketplace.validation import FieldError, InvalidInput, format_number
 from marketplace.web.auth import roles_required
 from marketplace.web.errors import Conflict
 
 bp = Blueprint("work", __name__)
 
 #: Task types this page has a widget for. The others get a note and Skip until their widgets come.
-WIDGET_TASK_TYPES = frozenset({"classification", "multi_label_classification"})
+WIDGET_TASK_TYPES = frozenset(
+    {"classification", "multi_label_classification", "ner", "pairwise_preference", "rating"}
+)
+#: A rating scale with more steps than this is typed as a number instead of offered as radio buttons.
+MAX_RATING_CHOICES = 21
 #: Labels reachable from the number keys 1-9; longer label lists are clicked.
 SHORTCUT_KEYS = 9
 #: Longest comment kept (the service cuts there too; the form says so instead of cutting silently).
@@ -52,6 +60,14 @@ class AnswerForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
 
     label = RadioField(_l("Label"), validate_choice=False)
     labels = SelectMultipleField(_l("Labels"), validate_choice=False)
+    #: NER: ``{"spans": [...]}`` in code points. work.js keeps it up to date and hides it; without
+    #: JavaScript the annotator types it, so the task can still be done.
+    spans = TextAreaField(
+        _l("Entities, as JSON"),
+        render_kw={"rows": 4, "dir": "ltr", "spellcheck": "false", "data-ner-answer": ""},
+    )
+    preference = RadioField(_l("Preference"), validate_choice=False)
+    rating = RadioField(_l("Rating"), validate_choice=False)
     edge_case = BooleanField(_l("Flag as an edge case (a reviewer will look at it)"))
     comment = TextAreaField(
         _l("Comment for reviewers (optional)"),
@@ -107,6 +123,11 @@ def _render_item(
     skip_form = skip_form or SkipForm(formdata=None)
     skip_form.reported_language.choices = _report_choices(data["item"]["language"])
     grouped = _errors_by_field(errors or [])
+    task_type = data["project"]["task_type"]
+    config = get_task_type(task_type).with_defaults(data["project"]["task_config"] or {})
+    form = form or AnswerForm(formdata=None)
+    if task_type == "ner" and not form.spans.data:
+        form.spans.data = '{"spans": []}'
     return render_template(
         "work/item.html",
         assignment=data,
@@ -114,7 +135,10 @@ def _render_item(
         project=data["project"],
         has_widget=data["project"]["task_type"] in WIDGET_TASK_TYPES,
         multi=data["project"]["task_type"] == "multi_label_classification",
-        form=form or AnswerForm(formdata=None),
+        form=form,
+        config=config,
+        rating_choices=_rating_choices(config) if task_type == "rating" else [],
+        scale=(format_number(config["min"]), format_number(config["max"])) if task_type == "rating" else None,
         skip_form=skip_form,
         errors=errors or [],
         error_title=error_title,
@@ -156,11 +180,81 @@ def next_task() -> ResponseReturnValue:
     return _render_item(assignments[0])
 
 
-def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | None:
-    """The answer the form carries, or None when no label was chosen for a single-label task."""
+def _number_text(value: float) -> str:
+    """A scale value as the form posts it: ``3`` rather than ``3.0``, ``2.5`` as it is."""
+    return str(int(value)) if float(value).is_integer() else repr(round(float(value), 10))
+
+
+def _rating_choices(config: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """(value, shortcut key) for every step of the rating scale; [] when it has too many steps to
+    offer as buttons (the page then asks for a number).
+
+    A scale of whole numbers within 0-9 gets the value itself as its key (press 4 for a 4); any
+    other scale numbers its first nine steps 1-9 from the bottom.
+    """
+    low, high, step = float(config["min"]), float(config["max"]), float(config["step"])
+    count = math.floor((high - low) / step + 1e-9) + 1
+    if count > MAX_RATING_CHOICES:
+        return []
+    values = [round(low + k * step, 10) for k in range(count)]
+    own_keys = all(v.is_integer() and 0 <= v <= 9 for v in values)
+    choices: list[tuple[str, str | None]] = []
+    for position, value in enumerate(values, start=1):
+        if own_keys:
+            key: str | None = _number_text(value)
+        else:
+            key = str(position) if position <= SHORTCUT_KEYS else None
+        choices.append((_number_text(value), key))
+    return choices
+
+
+def _parse_number(raw: str) -> int | float | None:
+    """A posted rating as JSON would carry it (an int when whole), or None if it is no number."""
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | FieldError:
+    """The answer the form carries, or why there is none (nothing chosen, unreadable JSON).
+
+    Only the shape is read here; whether the answer is right for the item (labels, offsets, the
+    scale) is left to ``validate_answer`` in the service, so the page and the API agree.
+    """
     if task_type == "multi_label_classification":
         return {"labels": list(form.labels.data or [])}
-    return {"label": form.label.data} if form.label.data else None
+    if task_type == "ner":
+        raw = (form.spans.data or "").strip()
+        if not raw:
+            return {"spans": []}
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            message = _("The entities could not be read: write them as JSON, as in the example.")
+            return FieldError("answer.spans", "invalid_json", message)
+        # A bare list of spans is accepted too: it is what one would naturally type.
+        return {str(k): v for k, v in parsed.items()} if isinstance(parsed, dict) else {"spans": parsed}
+    if task_type == "pairwise_preference":
+        if not form.preference.data:
+            return FieldError(
+                "answer.preference", "required", _("Choose the better response before submitting.")
+            )
+        return {"preference": form.preference.data}
+    if task_type == "rating":
+        raw = form.rating.data or ""
+        if not raw.strip():
+            return FieldError("answer.rating", "required", _("Choose a rating before submitting."))
+        number = _parse_number(raw)
+        if number is None:
+            return FieldError("answer.rating", "type", _("The rating must be a number."))
+        return {"rating": number}
+    if not form.label.data:
+        return FieldError("answer.label", "required", _("Choose a label before submitting."))
+    return {"label": form.label.data}
 
 
 def _seconds(raw: str | None) -> int | None:
@@ -179,9 +273,8 @@ def submit(assignment_id: str) -> ResponseReturnValue:
         errors = [FieldError(name, "invalid", str(m)) for name, ms in form.errors.items() for m in ms]
         return _render_item(assignment, form, errors=errors, status=400, error_title=_not_saved())
     answer = _answer(form, task_type)
-    if answer is None:
-        error = FieldError("answer.label", "required", _("Choose a label before submitting."))
-        return _render_item(assignment, form, errors=[error], status=400, error_title=_not_saved())
+    if isinstance(answer, FieldError):
+        return _render_item(assignment, form, errors=[answer], status=400, error_title=_not_saved())
     try:
         outcome = service.submit_assignment(
             annotator_id,

@@ -4,8 +4,9 @@
  * While an upload is being saved or its items wait for language detection, this polls the JSON API
  * every 2 s (GET with the session cookie: no CSRF token needed) and moves the <progress> bars and
  * counts the server rendered; it stops once nothing is left to do. Without JavaScript the page shows
- * the same bars as they were when it was rendered. Texts come translated from the page itself
- * (data-state-names); numbers are formatted in the page's language.
+ * the same bars as they were when it was rendered. An upload finished on this page (upload.js)
+ * starts it again. Texts come translated from the page itself (data-state-names); numbers are
+ * formatted in the page's language.
  */
 (function () {
   "use strict";
@@ -14,7 +15,7 @@
   var MAX_FAILURES = 5;
 
   var root = document.querySelector("[data-progress-url]");
-  if (!root || root.getAttribute("data-poll") !== "true" || !window.fetch) {
+  if (!root || !window.fetch) {
     return;
   }
 
@@ -52,6 +53,7 @@
   function showProject(progress) {
     var detection = progress.language_detection;
     setBar(root.querySelector("[data-bar=detection]"), detection.done + detection.triage, progress.total);
+    setText(document.querySelector("[data-count=items]"), numbers.format(progress.total));
     ["done", "pending", "triage"].forEach(function (key) {
       setText(root.querySelector('[data-count="' + key + '"]'), numbers.format(detection[key]));
     });
@@ -111,5 +113,16 @@
     );
   }
 
-  window.setTimeout(poll, POLL_MS);
+  if (root.getAttribute("data-poll") === "true") {
+    window.setTimeout(poll, POLL_MS);
+  }
+
+  // An upload sent from this page (static/js/upload.js) is done: bring the project's counts up to
+  // date, and keep polling if it left work (unless a poll is already running).
+  document.addEventListener("marketplace:items-uploaded", function () {
+    if (root.getAttribute("data-poll") !== "true") {
+      root.setAttribute("data-poll", "true");
+      poll();
+    }
+  });
 })();

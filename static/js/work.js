@@ -72,6 +72,13 @@ function shortcutDigit(event) {
   return match ? match[match.length - 1] : null;
 }
 
+// A letter shortcut (pairwise: A, B, T), by physical key too so an Arabic layout works.
+function shortcutLetter(event) {
+  if (event.shiftKey) return null;
+  const match = /^Key([A-Z])$/.exec(event.code) ?? /^([a-z])$/i.exec(event.key);
+  return match ? match[1].toUpperCase() : null;
+}
+
 function isSkipKey(event) {
   return event.key === "s" || event.key === "S" || (!/^[a-z]$/i.test(event.key) && event.code === "KeyS");
 }
@@ -99,12 +106,21 @@ function enhance(answerForm) {
     }
     if (modified || isTyping(event.target)) return;
     const digit = shortcutDigit(event);
-    if (digit) {
-      const choice = answerForm.querySelector(`[data-shortcut="${digit}"]`);
-      if (!choice) return;
+    const letter = shortcutLetter(event);
+    const choice = digit
+      ? answerForm.querySelector(`[data-shortcut="${digit}"]`)
+      : letter && answerForm.querySelector(`[data-shortcut-letter="${letter}"]`);
+    if (choice) {
       event.preventDefault();
+      if (choice instanceof HTMLButtonElement) {
+        // A label button of a widget (NER): it acts on the text's selection, so focus stays there.
+        choice.click();
+        return;
+      }
       choice.checked = choice.type === "checkbox" ? !choice.checked : true;
       choice.focus();
+    } else if (digit) {
+      return;
     } else if (event.key === "Enter") {
       // Buttons, links and disclosure summaries keep their own meaning of Enter.
       if (event.target instanceof Element && event.target.closest("button, a, summary")) return;

@@ -277,7 +277,7 @@ def test_other_task_types_get_a_note_and_skip_only(
     app: Flask, client: FlaskClient, make_project: Callable[..., Any], annotator: Callable[..., int]
 ) -> None:
     info = make_project([("en", "Ada Lovelace was born in London.")])
-    _set_task_type(app, info["id"], "ner")
+    _set_task_type(app, info["id"], "audio_transcription")
     login_as(client, annotator("en"), app)
 
     html = client.get("/work").get_data(as_text=True)
