@@ -51,6 +51,7 @@ def dataset(
     make_project: Callable[..., dict[str, Any]],
     annotator: Callable[..., int],
     make_user: Callable[..., int],
+    run_jobs: Callable[[], int],
 ) -> dict[str, Any]:
     """Spanish: 3 ready items labelled by three annotators (one of them only 10 days ago, and
     suspended), one item in triage; gold scores 2 of 3 right; reviews 1 accepted, 1 rejected, 1 open;
@@ -113,6 +114,8 @@ def dataset(
             assignment.rate_minor, assignment.fee_minor, assignment.rate_currency = 15, 3, "EUR"
             accrue_assignment(session, assignment, now)
         session.commit()
+    # Per-item agreement is written by a job: with Redis it waits in the queue until run.
+    run_jobs()
     return {"project": project, "ops": ops}
 
 
