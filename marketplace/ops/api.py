@@ -20,8 +20,7 @@ from marketplace.projects import language_assignment as triage
 from marketplace.projects.schemas import LANGUAGE
 from marketplace.projects.serializers import timestamp
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal
-from marketplace.web.errors import Forbidden
+from marketplace.web.auth import Principal, require_ops
 from marketplace.web.pagination import parse_limit
 
 TAG_OPS = ("ops",)
@@ -153,13 +152,6 @@ RESOLUTION: dict[str, Any] = {
 _PROJECT_PARAM = QueryParam("project", {"type": "string"}, "Only items of this project (its id).")
 
 
-def _ops_user_id(principal: Principal) -> int:
-    """The caller's user id if they are ops; 403 otherwise (tokens act for clients, never for ops)."""
-    if principal.user is None or not principal.is_ops:
-        raise Forbidden()
-    return principal.user.id
-
-
 def _items_url(group: triage.TriageGroup, project: str | None) -> str:
     query = {
         "declared": group.declared or triage.NO_LANGUAGE,
@@ -204,7 +196,7 @@ def _item_json(item: triage.TriageItem) -> dict[str, Any]:
     query=(_PROJECT_PARAM,),
 )
 def list_triage_groups(principal: Principal) -> ResponseReturnValue:
-    _ops_user_id(principal)
+    require_ops(principal)
     project = request.args.get("project") or None
     groups = triage.triage_groups(triage.TriageScope(project=project))
     return jsonify(
@@ -226,7 +218,7 @@ def list_triage_groups(principal: Principal) -> ResponseReturnValue:
     ),
 )
 def list_triage_items(principal: Principal) -> ResponseReturnValue:
-    _ops_user_id(principal)
+    require_ops(principal)
     scope = triage.TriageScope(
         project=request.args.get("project") or None,
         declared=triage.language_match(request.args.get("declared"), "declared"),
@@ -260,7 +252,7 @@ def _group_scope(group: dict[str, Any]) -> triage.TriageScope:
 )
 def resolve_triage(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
     """Items no longer in triage are skipped and listed, not refused: see ``resolve_items``."""
-    user_id = _ops_user_id(principal)
+    user_id = require_ops(principal)
     if "items" in body:
         resolution = triage.resolve_items(body["items"], body["language"], user_id)
     else:

@@ -24,8 +24,7 @@ from marketplace.projects import service as projects
 from marketplace.projects.models import Project
 from marketplace.projects.serializers import timestamp
 from marketplace.web.api import endpoint
-from marketplace.web.auth import Principal, require_annotator
-from marketplace.web.errors import Forbidden
+from marketplace.web.auth import Principal, require_annotator, require_ops
 
 TAG_PAYMENTS = ("payments",)
 _WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
@@ -452,6 +451,5 @@ def get_earnings(principal: Principal) -> ResponseReturnValue:
     error_statuses=(401, 403),
 )
 def get_ops_payments_summary(principal: Principal) -> ResponseReturnValue:
-    if not principal.is_ops:
-        raise Forbidden()
+    require_ops(principal)
     return jsonify(summary_json(earnings_service.ops_payments_summary()))

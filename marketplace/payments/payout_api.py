@@ -20,8 +20,8 @@ from marketplace.payments.models import Payout, ProjectFunding
 from marketplace.projects import service as projects
 from marketplace.projects.serializers import timestamp
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator
-from marketplace.web.errors import Conflict, Forbidden
+from marketplace.web.auth import Principal, require_annotator, require_ops
+from marketplace.web.errors import Conflict
 from marketplace.web.pagination import parse_limit
 
 TAG_PAYOUTS = ("payouts",)
@@ -171,12 +171,6 @@ RUN_QUEUED: dict[str, Any] = {
 }
 
 
-def _ops_user_id(principal: Principal) -> int:
-    if principal.user is None or not principal.is_ops:
-        raise Forbidden()
-    return principal.user.id
-
-
 def funding_json(row: ProjectFunding, *, with_secret: bool = False) -> dict[str, Any]:
     return {
         "id": row.public_id,
@@ -297,7 +291,7 @@ def create_funding(principal: Principal, project_id: str, body: dict[str, Any]) 
     error_statuses=(400, 401, 403, 404, 422),
 )
 def create_manual_funding(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
-    ops_id = _ops_user_id(principal)
+    ops_id = require_ops(principal)
     project = projects.visible_project(principal, project_id)
     row = funding.record_manual_funding(
         project.id, body["amount_minor"], body["currency"], body["reference"], ops_id
@@ -329,7 +323,7 @@ def list_fundings(principal: Principal, project_id: str) -> ResponseReturnValue:
     error_statuses=(401, 403),
 )
 def start_payout_run(principal: Principal) -> ResponseReturnValue:
-    ops_id = _ops_user_id(principal)
+    ops_id = require_ops(principal)
     job_id = payouts.queue_payout_run(ops_id)
     return jsonify({"queued": True, "mode": payments_mode(), "job_id": job_id}), 202
 
@@ -346,7 +340,7 @@ def start_payout_run(principal: Principal) -> ResponseReturnValue:
     ),
 )
 def list_payouts(principal: Principal) -> ResponseReturnValue:
-    _ops_user_id(principal)
+    require_ops(principal)
     page = payouts.list_payouts(
         request.args.get("state") or None, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
@@ -368,7 +362,7 @@ def list_payouts(principal: Principal) -> ResponseReturnValue:
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
 def mark_paid(principal: Principal, payout_id: str, body: dict[str, Any]) -> ResponseReturnValue:
-    ops_id = _ops_user_id(principal)
+    ops_id = require_ops(principal)
     payout = payouts.mark_payout_paid(payout_id, body["reference"], ops_id)
     user = payouts.payout_user(payout)
     return jsonify(payout_json(payout, user.display_name, user.email))
@@ -381,7 +375,7 @@ def mark_paid(principal: Principal, payout_id: str, body: dict[str, Any]) -> Res
     query=(QueryParam("state", {"type": "string", "enum": list(payouts.PAYOUT_STATES)}, "Default `due`."),),
 )
 def payouts_csv(principal: Principal) -> ResponseReturnValue:
-    _ops_user_id(principal)
+    require_ops(principal)
     state = payouts.check_state(request.args.get("state") or "due")
     body = payouts.payouts_csv(state)
     return Response(

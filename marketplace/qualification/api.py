@@ -12,7 +12,6 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from marketplace.accounts.models import Role
 from marketplace.i18n import current_locale_tag
 from marketplace.projects import service as projects
 from marketplace.qualification import service
@@ -24,8 +23,7 @@ from marketplace.qualification.presenters import (
 )
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator
-from marketplace.web.errors import Forbidden
+from marketplace.web.auth import Principal, require_annotator, require_ops
 
 GOLD_UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -111,12 +109,6 @@ QUALIFICATIONS_SCHEMA: dict[str, Any] = {
 
 def _annotator(principal: Principal) -> int:
     return require_annotator(principal, _("Only annotators can take exams."))
-
-
-def _ops(principal: Principal) -> int:
-    if principal.user is None or not principal.user.has_role(Role.OPS):
-        raise Forbidden()
-    return principal.user.id
 
 
 # --- gold sets (the project's client, or ops) ---------------------------------------------------
@@ -234,7 +226,7 @@ def submit_exam(principal: Principal, exam_id: str) -> ResponseReturnValue:
     error_statuses=(401, 403),
 )
 def ops_qualifications(principal: Principal) -> ResponseReturnValue:
-    _ops(principal)
+    require_ops(principal)
     language = request.args.get("language") or None
     rates = [r for r in service.exam_pass_rates() if language is None or r["language"] == language]
     return jsonify(
@@ -246,7 +238,7 @@ def ops_qualifications(principal: Principal) -> ResponseReturnValue:
 
 
 def _ops_change(principal: Principal, qualification_id: int, reinstate: bool) -> ResponseReturnValue:
-    ops_id = _ops(principal)
+    ops_id = require_ops(principal)
     change = service.reinstate if reinstate else service.revoke
     return jsonify(qualification_json(change(qualification_id, ops_id)))
 
@@ -293,7 +285,7 @@ def ops_revoke(principal: Principal, qualification_id: int) -> ResponseReturnVal
 def ops_grant(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
     from marketplace.accounts import service as accounts
 
-    ops_id = _ops(principal)
+    ops_id = require_ops(principal)
     user = accounts.find_user_by_email(body["email"])
     project = projects.visible_project(principal, body["project"])
     if user is None:

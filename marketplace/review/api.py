@@ -29,7 +29,7 @@ from marketplace.review.models import (
 from marketplace.review.stats import reviewer_agreement
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator
+from marketplace.web.auth import Principal, require_annotator, require_ops
 from marketplace.web.errors import Forbidden, NotFound
 from marketplace.web.pagination import decode_cursor, encode_cursor, parse_limit
 
@@ -234,12 +234,6 @@ def _reviewer(principal: Principal) -> tuple[int, list[str]]:
     languages = service.require_reviewer(principal.user)
     assert principal.user is not None
     return principal.user.id, languages
-
-
-def _ops(principal: Principal) -> int:
-    if principal.user is None or not principal.is_ops:
-        raise Forbidden()
-    return principal.user.id
 
 
 def own_task(reviewer_id: int, languages: list[str], task_id: str) -> ReviewTask:
@@ -467,7 +461,7 @@ def appeal_review_outcome(principal: Principal, outcome_id: str, body: dict[str,
     error_statuses=(400, 401, 403),
 )
 def ops_list_reviewers(principal: Principal) -> ResponseReturnValue:
-    _ops(principal)
+    require_ops(principal)
     raw = request.args.get("language") or None
     language = language_param(raw) if raw else None
     return jsonify(
@@ -496,7 +490,7 @@ def find_user(value: str | int) -> int:
     error_statuses=(400, 401, 403, 404, 422),
 )
 def ops_grant_reviewer(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
-    ops_id = _ops(principal)
+    ops_id = require_ops(principal)
     user_id = find_user(body["user"])
     grant = service.grant_reviewer(user_id, body["language"], ops_id)
     user = accounts.get_user(user_id)
@@ -512,7 +506,7 @@ def ops_grant_reviewer(principal: Principal, body: dict[str, Any]) -> ResponseRe
     error_statuses=(401, 403, 404),
 )
 def ops_revoke_reviewer(principal: Principal, user_id: int, language: str) -> ResponseReturnValue:
-    ops_id = _ops(principal)
+    ops_id = require_ops(principal)
     grant = service.revoke_reviewer(user_id, language, ops_id)
     user = accounts.get_user(user_id)
     assert user is not None
@@ -527,7 +521,7 @@ def ops_revoke_reviewer(principal: Principal, user_id: int, language: str) -> Re
     error_statuses=(401, 403),
 )
 def ops_review_queues(principal: Principal) -> ResponseReturnValue:
-    _ops(principal)
+    require_ops(principal)
     return jsonify({"queues": presenters.queues_for(None)})
 
 
@@ -538,7 +532,7 @@ def ops_review_queues(principal: Principal) -> ResponseReturnValue:
     error_statuses=(401, 403),
 )
 def ops_review_agreement(principal: Principal) -> ResponseReturnValue:
-    _ops(principal)
+    require_ops(principal)
     return jsonify({"languages": [presenters.agreement_json(row) for row in reviewer_agreement()]})
 
 
@@ -553,7 +547,7 @@ def ops_review_agreement(principal: Principal) -> ResponseReturnValue:
     error_statuses=(400, 401, 403),
 )
 def ops_review_appeals(principal: Principal) -> ResponseReturnValue:
-    _ops(principal)
+    require_ops(principal)
     state = request.args.get("state") or AppealState.OPEN
     if state not in {s.value for s in AppealState}:
         raise InvalidInput([FieldError("state", "enum", _("This state does not exist."))])
@@ -573,7 +567,7 @@ def ops_review_appeals(principal: Principal) -> ResponseReturnValue:
 def ops_decide_review_appeal(
     principal: Principal, appeal_id: str, body: dict[str, Any]
 ) -> ResponseReturnValue:
-    ops_id = _ops(principal)
+    ops_id = require_ops(principal)
     row = feedback.decide_appeal(ops_id, appeal_id, overturn=body["overturn"], note=body.get("note", ""))
     return jsonify(
         {

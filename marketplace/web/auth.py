@@ -108,6 +108,16 @@ def require_annotator(principal: Principal, message: str) -> int:
     return principal.user.id
 
 
+def require_ops(principal: Principal) -> int:
+    """The caller's user id when they are ops; 403 otherwise (organisation tokens included: they
+    act for a client, never for ops)."""
+    from marketplace.web.errors import Forbidden
+
+    if principal.user is None or not principal.is_ops:
+        raise Forbidden()
+    return principal.user.id
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
