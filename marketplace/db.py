@@ -6,7 +6,7 @@ the same way on PostgreSQL and SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,10 @@ from typing import Any, ClassVar
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -61,6 +65,26 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONType,
         list[Any]: JSONType,
     }
+
+
+def is_postgresql(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL. Row locks (FOR UPDATE, SKIP LOCKED) only mean
+    something there; SQLite serialises writers instead, so callers take them only on PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(
+    session: Session,
+    model: type[Base],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    index_elements: Sequence[str] | None = None,
+) -> PostgresqlInsert | SqliteInsert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect: how a row that concurrent
+    jobs may all try to create (a statistics row, a ledger account, a webhook event) is created
+    once. Returns the statement, so a caller can add ``RETURNING``."""
+    if is_postgresql(session):
+        return postgresql_insert(model).values(values).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite_insert(model).values(values).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -15,12 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from marketplace.agreement.models import AgreementStats, ItemAgreement
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, insert_ignoring_conflicts, utcnow
 from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.routing.models import Assignment, AssignmentState
 
@@ -94,19 +92,21 @@ def _stats_row(session: Session, project_id: int, language: str, batch_id: int) 
     Jobs for different items of one batch run at the same time: creating the row is an insert that
     ignores a concurrent twin (ON CONFLICT DO NOTHING), then every job locks the one row.
     """
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(AgreementStats)
-        .values(
-            project_id=project_id,
-            language=language,
-            batch_id=batch_id,
-            coincidence={},
-            units=0,
-            answers=0,
-            updated_at=utcnow(),
+        insert_ignoring_conflicts(
+            session,
+            AgreementStats,
+            {
+                "project_id": project_id,
+                "language": language,
+                "batch_id": batch_id,
+                "coincidence": {},
+                "units": 0,
+                "answers": 0,
+                "updated_at": utcnow(),
+            },
+            ["project_id", "language", "batch_id"],
         )
-        .on_conflict_do_nothing(index_elements=["project_id", "language", "batch_id"])
     )
     row = session.scalar(
         select(AgreementStats)

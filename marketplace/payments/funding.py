@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, is_postgresql, utcnow
 from marketplace.payments.gateway import StripeRefused, StripeUnavailable, gateway, payments_mode
 from marketplace.payments.ledger import AccountRef, post_transaction
 from marketplace.payments.models import FundingState, ProjectFunding, RateCard, TransactionKind
@@ -282,7 +282,7 @@ def _funding_for_intent(session: Session, intent: Mapping[str, Any]) -> ProjectF
     if funding is None or funding.method != "stripe":
         return None
     locking = select(ProjectFunding).where(ProjectFunding.id == funding.id)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         locking = locking.with_for_update()
     return session.scalars(locking.execution_options(populate_existing=True)).first()
 

@@ -20,12 +20,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.db import utcnow
+from marketplace.db import insert_ignoring_conflicts, utcnow
 from marketplace.payments.models import (
     AccountKind,
     LedgerAccount,
@@ -78,26 +76,9 @@ class AccountRef:
 
 def account(session: Session, ref: AccountRef) -> LedgerAccount:
     """The account named by ``ref``, created if missing (an insert that ignores a concurrent twin)."""
-    found = session.scalar(select(LedgerAccount).where(LedgerAccount.key == ref.key))
-    if found is not None:
-        return found
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(LedgerAccount)
-        .values(
-            key=ref.key,
-            kind=str(ref.kind),
-            currency=ref.currency,
-            project_id=ref.project_id,
-            user_id=ref.user_id,
-            language=ref.language,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    created = session.scalar(select(LedgerAccount).where(LedgerAccount.key == ref.key))
-    assert created is not None
-    return created
+    found = session.get(LedgerAccount, account_ids(session, [ref])[ref])
+    assert found is not None
+    return found
 
 
 def check_balanced(postings: Sequence[tuple[AccountRef, int]]) -> None:
@@ -194,26 +175,20 @@ def account_ids(session: Session, refs: Iterable[AccountRef]) -> dict[AccountRef
     found: dict[str, int] = {key: id_ for key, id_ in session.execute(query)}
     missing = [ref for key, ref in wanted.items() if key not in found]
     if missing:
-        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
-        session.execute(
-            insert(LedgerAccount)
-            .values(
-                [
-                    {
-                        "key": ref.key,
-                        "kind": str(ref.kind),
-                        "currency": ref.currency,
-                        "project_id": ref.project_id,
-                        "user_id": ref.user_id,
-                        "language": ref.language,
-                        "created_at": now,
-                    }
-                    for ref in missing
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        rows = [
+            {
+                "key": ref.key,
+                "kind": str(ref.kind),
+                "currency": ref.currency,
+                "project_id": ref.project_id,
+                "user_id": ref.user_id,
+                "language": ref.language,
+                "created_at": now,
+            }
+            for ref in missing
+        ]
+        session.execute(insert_ignoring_conflicts(session, LedgerAccount, rows, ["key"]))
         found = {key: id_ for key, id_ in session.execute(query)}
     return {ref: found[key] for key, ref in wanted.items()}
 

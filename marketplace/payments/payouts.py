@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, is_postgresql, utcnow
 from marketplace.payments.funding import require_ops
 from marketplace.payments.gateway import (
     Gateway,
@@ -85,10 +85,6 @@ def _checkpoint(name: str) -> None:
 
 def payout_key(payout_id: int) -> str:
     return f"payout-{payout_id}"
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -193,7 +189,7 @@ def open_payouts(session: Session, run: PayoutRun, mode: str) -> int:
 def _lock_payable_accounts(session: Session, user_id: int, currency: str) -> None:
     """Serialise payout creation per (annotator, currency) on PostgreSQL; SQLite's write lock,
     taken at the start of every transaction, does it there."""
-    if _is_postgres(session):
+    if is_postgresql(session):
         session.execute(
             select(LedgerAccount.id)
             .where(
@@ -310,7 +306,7 @@ def _lock_payout(session: Session, payout_id: int, *, skip_locked: bool) -> Payo
     """The payout row, locked for the rest of the transaction (PostgreSQL; SQLite's write lock
     does it there). With ``skip_locked`` a row another run holds is None, not a wait."""
     query = select(Payout).where(Payout.id == payout_id).execution_options(populate_existing=True)
-    if _is_postgres(session):
+    if is_postgresql(session):
         query = query.with_for_update(skip_locked=skip_locked)
     return session.scalars(query).first()
 

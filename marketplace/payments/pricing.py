@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from marketplace.db import is_postgresql
 from marketplace.payments.ledger import AccountRef, account, owed
 from marketplace.payments.models import LedgerAccount, RateCard
 from marketplace.projects.models import Project
@@ -102,7 +103,7 @@ def affordable(session: Session, project_id: int, price: Price, wanted: int, now
     if price.unit_cost <= 0:
         return wanted
     escrow = account(session, AccountRef.escrow(project_id, price.currency))
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.execute(select(LedgerAccount.id).where(LedgerAccount.id == escrow.id).with_for_update())
     room = available_minor(session, project_id, price.currency, now) // price.unit_cost
     return max(0, min(wanted, room))

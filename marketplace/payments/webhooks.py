@@ -20,11 +20,9 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from marketplace.db import get_session, new_session, utcnow
+from marketplace.db import get_session, insert_ignoring_conflicts, is_postgresql, new_session, utcnow
 from marketplace.payments.connect import apply_account_object
 from marketplace.payments.funding import apply_payment_intent
 from marketplace.payments.models import StripeEvent
@@ -80,12 +78,15 @@ def store_event(
 ) -> tuple[int | None, bool]:
     """Store the event unless its id is known. Returns the row to process (None when a stored
     twin was processed already) and whether this call stored it."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row = {
+        "event_id": event_id,
+        "type": event_type[:120],
+        "payload": payload,
+        "received_at": utcnow(),
+        "result": "",
+    }
     inserted = session.execute(
-        insert(StripeEvent)
-        .values(event_id=event_id, type=event_type[:120], payload=payload, received_at=utcnow(), result="")
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(StripeEvent.id)
+        insert_ignoring_conflicts(session, StripeEvent, row, ["event_id"]).returning(StripeEvent.id)
     ).scalar()
     if inserted is not None:
         session.commit()
@@ -115,7 +116,7 @@ def process_event(event_row_id: int) -> str:
     """Apply one stored event (what the job runs). Running it again returns the stored result."""
     session = get_session()
     query = select(StripeEvent).where(StripeEvent.id == event_row_id)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         query = query.with_for_update()
     event = session.scalars(query.execution_options(populate_existing=True)).first()
     if event is None:

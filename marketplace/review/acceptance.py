@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, is_postgresql, utcnow
 from marketplace.payments.accrual import accrue_assignment, accrue_assignments
 from marketplace.projects.models import Item, ItemState
 from marketplace.routing.models import Acceptance, Assignment, AssignmentState, RoutingEvent, RoutingEventKind
@@ -98,7 +98,7 @@ def auto_accept_due(now: datetime | None = None) -> int:
             .order_by(Assignment.id)
             .limit(AUTO_ACCEPT_CHUNK)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(session):
             query = query.with_for_update(skip_locked=True)
         due = list(session.scalars(query))
         for assignment in due:

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from marketplace.db import insert_ignoring_conflicts
 from marketplace.qualification.service import class_key
 from marketplace.review.models import ReviewStratum
 
@@ -48,10 +47,10 @@ def _lock_strata(
     keys = sorted(set(strata))
     if not keys:
         return []
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(ReviewStratum)
-        .values(
+        insert_ignoring_conflicts(
+            session,
+            ReviewStratum,
             [
                 {
                     "project_id": project_id,
@@ -62,9 +61,8 @@ def _lock_strata(
                     "sampled": 0,
                 }
                 for annotator_id, cls in keys
-            ]
+            ],
         )
-        .on_conflict_do_nothing()
     )
     rows = []
     # Locked in key order, so two items sharing strata cannot deadlock.

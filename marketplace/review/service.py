@@ -25,7 +25,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, is_postgresql, utcnow
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.projects.models import Item, Project
 from marketplace.qualification.models import Qualification, QualificationState
@@ -267,7 +267,7 @@ def expire_review_leases(now: datetime | None = None) -> int:
     query = select(ReviewTask).where(
         ReviewTask.state == ReviewTaskState.LEASED, ReviewTask.lease_expires_at <= now
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     stale = list(session.scalars(query))
     for task in stale:
