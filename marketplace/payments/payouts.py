@@ -34,10 +34,8 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -66,6 +64,7 @@ from marketplace.payments.models import (
     PayoutState,
     TransactionKind,
 )
+from marketplace.payments.money import to_major
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.errors import Conflict, NotFound
 from marketplace.web.pagination import decode_cursor, encode_cursor
@@ -548,8 +547,7 @@ def mark_payout_paid(payout_id: int | str, reference: str, ops_user_id: int) -> 
 
 def format_minor(amount_minor: int, currency: str) -> str:
     """``1250, "EUR"`` → ``"12.50"``; ``1250, "JPY"`` → ``"1250"`` (the currency's own precision)."""
-    precision = get_currency_precision(currency)
-    return f"{Decimal(amount_minor).scaleb(-precision):.{precision}f}"
+    return str(to_major(amount_minor, currency))
 
 
 def _csv_safe(value: str) -> str:

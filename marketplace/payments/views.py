@@ -32,6 +32,7 @@ from marketplace.payments import budget as budgets
 from marketplace.payments import earnings as earnings_service
 from marketplace.payments import pricing, rates
 from marketplace.payments.models import PayoutState, RateCard
+from marketplace.payments.money import to_major
 from marketplace.projects import service as projects
 from marketplace.projects.models import Project
 from marketplace.validation import InvalidInput
@@ -62,12 +63,6 @@ PAYOUT_STATE_NAMES = {
 def _locale() -> Locale:
     locale = get_locale()
     return locale if isinstance(locale, Locale) else Locale("en")
-
-
-def to_major(amount_minor: int, currency: str) -> Decimal:
-    """Minor units as an exact decimal amount of the major unit (1250 EUR → 12.50)."""
-    precision = get_currency_precision(currency)
-    return Decimal(int(amount_minor)).scaleb(-precision).quantize(Decimal(1).scaleb(-precision))
 
 
 def format_money(amount_minor: int | None, currency: str | None) -> str:
