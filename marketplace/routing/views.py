@@ -10,9 +10,6 @@ the page can never show more than the API does (no client metadata, no gold).
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -36,20 +33,21 @@ from marketplace.routing import service
 from marketplace.routing.models import Assignment
 from marketplace.routing.serializers import assignment_json
 from marketplace.tasktypes import get_task_type
-from marketplace.validation import FieldError, InvalidInput, format_number
+from marketplace.validation import FieldError, InvalidInput
+from marketplace.web.answer_forms import (
+    JSON_WIDGETS,
+    SHORTCUT_KEYS,
+    parse_json_answer,
+    parse_number,
+    parse_spans,
+    rating_choices,
+    rating_scale,
+)
 from marketplace.web.auth import roles_required
 from marketplace.web.errors import Conflict
 
 bp = Blueprint("work", __name__)
 
-#: Task types this page has a widget for. The others get a note and Skip until their widgets come.
-WIDGET_TASK_TYPES = frozenset(
-    {"classification", "multi_label_classification", "ner", "pairwise_preference", "rating"}
-)
-#: A rating scale with more steps than this is typed as a number instead of offered as radio buttons.
-MAX_RATING_CHOICES = 21
-#: Labels reachable from the number keys 1-9; longer label lists are clicked.
-SHORTCUT_KEYS = 9
 #: Longest comment kept (the service cuts there too; the form says so instead of cutting silently).
 MAX_COMMENT_CHARS = 2000
 
@@ -65,6 +63,11 @@ class AnswerForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     spans = TextAreaField(
         _l("Entities, as JSON"),
         render_kw={"rows": 4, "dir": "ltr", "spellcheck": "false", "data-ner-answer": ""},
+    )
+    #: The other drawing and editing widgets (JSON_WIDGETS): the same idea as ``spans``.
+    answer = TextAreaField(
+        _l("Answer, as JSON"),
+        render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false", "data-widget-answer": ""},
     )
     preference = RadioField(_l("Preference"), validate_choice=False)
     rating = RadioField(_l("Rating"), validate_choice=False)
@@ -102,6 +105,11 @@ def _errors_by_field(errors: list[FieldError]) -> dict[str, list[str]]:
     for error in errors:
         if error.field.startswith("answer"):
             key = "answer"
+            # Deep inside a structured answer (a turn, a box), say where: segments[1].text.
+            where = error.field.removeprefix("answer").lstrip(".")
+            if any(mark in where for mark in ".["):
+                grouped.setdefault(key, []).append(f"{where}: {error.message}")
+                continue
         elif error.field in {"comment", "reported_language"}:
             key = error.field
         else:
@@ -133,12 +141,12 @@ def _render_item(
         assignment=data,
         item=data["item"],
         project=data["project"],
-        has_widget=data["project"]["task_type"] in WIDGET_TASK_TYPES,
+        json_widget=JSON_WIDGETS.get(task_type),
         multi=data["project"]["task_type"] == "multi_label_classification",
         form=form,
         config=config,
-        rating_choices=_rating_choices(config) if task_type == "rating" else [],
-        scale=(format_number(config["min"]), format_number(config["max"])) if task_type == "rating" else None,
+        rating_choices=rating_choices(config) if task_type == "rating" else [],
+        scale=rating_scale(config) if task_type == "rating" else None,
         skip_form=skip_form,
         errors=errors or [],
         error_title=error_title,
@@ -180,45 +188,6 @@ def next_task() -> ResponseReturnValue:
     return _render_item(assignments[0])
 
 
-def _number_text(value: float) -> str:
-    """A scale value as the form posts it: ``3`` rather than ``3.0``, ``2.5`` as it is."""
-    return str(int(value)) if float(value).is_integer() else repr(round(float(value), 10))
-
-
-def _rating_choices(config: Mapping[str, Any]) -> list[tuple[str, str | None]]:
-    """(value, shortcut key) for every step of the rating scale; [] when it has too many steps to
-    offer as buttons (the page then asks for a number).
-
-    A scale of whole numbers within 0-9 gets the value itself as its key (press 4 for a 4); any
-    other scale numbers its first nine steps 1-9 from the bottom.
-    """
-    low, high, step = float(config["min"]), float(config["max"]), float(config["step"])
-    count = math.floor((high - low) / step + 1e-9) + 1
-    if count > MAX_RATING_CHOICES:
-        return []
-    values = [round(low + k * step, 10) for k in range(count)]
-    own_keys = all(v.is_integer() and 0 <= v <= 9 for v in values)
-    choices: list[tuple[str, str | None]] = []
-    for position, value in enumerate(values, start=1):
-        if own_keys:
-            key: str | None = _number_text(value)
-        else:
-            key = str(position) if position <= SHORTCUT_KEYS else None
-        choices.append((_number_text(value), key))
-    return choices
-
-
-def _parse_number(raw: str) -> int | float | None:
-    """A posted rating as JSON would carry it (an int when whole), or None if it is no number."""
-    try:
-        value = float(raw.strip().replace(",", "."))
-    except ValueError:
-        return None
-    if not math.isfinite(value):
-        return None
-    return int(value) if value.is_integer() else value
-
-
 def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | FieldError:
     """The answer the form carries, or why there is none (nothing chosen, unreadable JSON).
 
@@ -228,16 +197,9 @@ def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | FieldError:
     if task_type == "multi_label_classification":
         return {"labels": list(form.labels.data or [])}
     if task_type == "ner":
-        raw = (form.spans.data or "").strip()
-        if not raw:
-            return {"spans": []}
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            message = _("The entities could not be read: write them as JSON, as in the example.")
-            return FieldError("answer.spans", "invalid_json", message)
-        # A bare list of spans is accepted too: it is what one would naturally type.
-        return {str(k): v for k, v in parsed.items()} if isinstance(parsed, dict) else {"spans": parsed}
+        return parse_spans(form.spans.data)
+    if task_type in JSON_WIDGETS:
+        return parse_json_answer(form.answer.data, "answer")
     if task_type == "pairwise_preference":
         if not form.preference.data:
             return FieldError(
@@ -248,7 +210,7 @@ def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | FieldError:
         raw = form.rating.data or ""
         if not raw.strip():
             return FieldError("answer.rating", "required", _("Choose a rating before submitting."))
-        number = _parse_number(raw)
+        number = parse_number(raw)
         if number is None:
             return FieldError("answer.rating", "type", _("The rating must be a number."))
         return {"rating": number}

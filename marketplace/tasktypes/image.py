@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 from flask_babel import (  # type: ignore[import-untyped, unused-ignore]
     lazy_gettext,
 )
+from numpy.typing import NDArray
 
 from marketplace.tasktypes.base import (
     MAX_SHAPES,
@@ -187,7 +189,37 @@ class PolygonType(_ImageTaskType):
             if abs(_area(points)) <= _EPSILON:
                 # i18n: a polygon whose points all lie on one line
                 errors.append(FieldError(path, "degenerate_polygon", _("The points must enclose an area.")))
+            elif _crosses_itself(points):
+                message = _("The outline must not cross itself: go round the object in order.")
+                errors.append(FieldError(path, "self_intersecting", message))
         return errors
+
+
+def _crosses_itself(points: Sequence[tuple[float, float]]) -> bool:
+    """Whether two edges that share no corner cross (a bow tie): its area and IoU mean nothing.
+
+    Each edge is tested against all later ones at once with numpy, so even MAX_SHAPES corners
+    take well under a second; edges that only touch are let through.
+    """
+    corners = np.asarray(points, dtype=np.float64)
+    starts, ends = corners, np.roll(corners, -1, axis=0)
+    count = len(corners)
+
+    def side(a: NDArray[np.float64], b: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.int64]:
+        cross = (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (
+            c[..., 0] - a[..., 0]
+        )
+        return np.where(np.abs(cross) <= _EPSILON, 0, np.sign(cross)).astype(np.int64)
+
+    for i in range(count - 2):
+        last = count - 1 if i == 0 else count  # the first and the last edge share the first corner
+        if last <= i + 2:
+            continue
+        a, b = starts[i], ends[i]
+        c, d = starts[i + 2 : last], ends[i + 2 : last]
+        if np.any((side(a, b, c) * side(a, b, d) < 0) & (side(c, d, a) * side(c, d, b) < 0)):
+            return True
+    return False
 
 
 def _area(points: Sequence[tuple[float, float]]) -> float:

@@ -273,19 +273,6 @@ def test_someone_elses_assignment_is_not_found(
     assert _assignment(app, path).state == AssignmentState.LEASED
 
 
-def test_other_task_types_get_a_note_and_skip_only(
-    app: Flask, client: FlaskClient, make_project: Callable[..., Any], annotator: Callable[..., int]
-) -> None:
-    info = make_project([("en", "Ada Lovelace was born in London.")])
-    _set_task_type(app, info["id"], "audio_transcription")
-    login_as(client, annotator("en"), app)
-
-    html = client.get("/work").get_data(as_text=True)
-
-    assert "cannot show this kind of task yet" in html
-    assert 'name="label"' not in html and "/skip" in html
-
-
 def test_multi_label_projects_get_checkboxes_and_record_every_chosen_label(
     app: Flask, client: FlaskClient, make_project: Callable[..., Any], annotator: Callable[..., int]
 ) -> None:

@@ -37,9 +37,11 @@ def make_typed_project(
     task_config: dict[str, Any] | None = None,
     name: str = "Widgets",
     priority: int = 0,
+    qualification: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An active project of any task type with ``items`` = [(language, payload), ...], open to
-    native speakers without an exam and with one judgment per item."""
+    native speakers without an exam (unless ``qualification`` says otherwise) and with one
+    judgment per item."""
     from marketplace.projects import service as projects
     from marketplace.projects.ingest import Upload, upload_items
     from marketplace.projects.models import ProjectState
@@ -54,7 +56,10 @@ def make_typed_project(
         "max_overlap": 1,
         "priority": priority,
         "guidelines": {langs[0]: "Read the item carefully."},
-        "settings": {"qualification": {"required": False}, "review": {"sample_rate": 0.0}},
+        "settings": {
+            "qualification": qualification or {"required": False},
+            "review": {"sample_rate": 0.0},
+        },
     }
     if labels:
         data["ontology"] = {
@@ -105,7 +110,7 @@ def test_ner_page_offers_labels_and_a_json_fallback_and_stores_code_point_spans(
 
     html, path, token = _page(client)
     # The exact text for the script (JSON keeps every character), the text itself with its language.
-    assert 'data-ner-source>"Ada Lovelace' in html
+    assert 'data-ner-source data-ner-for="spans">"Ada Lovelace' in html
     assert re.search(r'class="work-text" lang="en" dir="ltr" data-ner-text', html)
     assert 'data-ner-label="LOC"' in html and 'data-shortcut="2"' in html
     assert "<legend>Mark the entities in the text</legend>" in html

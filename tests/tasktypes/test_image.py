@@ -90,6 +90,14 @@ def test_polygon_must_enclose_an_area() -> None:
     assert polygons([[0, 0], [5, 5], [10, 10]]) == [("answer.polygons[0].points", "degenerate_polygon")]
 
 
+def test_polygon_must_not_cross_itself() -> None:
+    bow_tie = [[0, 0], [10, 0], [0, 10], [20, 10]]  # lobes of unequal size: the area is not zero
+    assert polygons(bow_tie) == [("answer.polygons[0].points", "self_intersecting")]
+    # Concave is fine, and so is an outline whose edges only touch.
+    assert polygons([[0, 0], [4, 0], [4, 4], [2, 1], [0, 4]]) == []
+    assert polygons([[0, 0], [10, 0], [10, 10], [5, 0.0], [0, 10]]) == []
+
+
 # --- keypoints ---------------------------------------------------------------------------------------
 
 

@@ -3,11 +3,9 @@
 // textarea as {"spans": [...]}, with offsets in code points as the server counts them (JavaScript
 // strings count UTF-16 units, so an emoji or a rare CJK character would shift every offset).
 // No text of its own: every word shown comes from the server page.
-
-const widget = document.querySelector("[data-ner]");
-const box = document.querySelector("[data-ner-text]");
-const source = document.querySelector("[data-ner-source]");
-const answer = widget?.querySelector("[data-ner-answer]");
+//
+// A page may hold several widgets (the exam: one per question). Each `[data-ner="<id>"]` finds its
+// text and the text's exact copy by `data-ner-for="<id>"`, and keeps its state in its own closure.
 
 // --- offsets: UTF-16 inside the page, code points on the wire --------------------------------
 
@@ -25,7 +23,7 @@ function snap(text, unit) {
   return unit > 0 && unit < text.length && code >= 0xd800 && code <= 0xdbff ? unit - 1 : unit;
 }
 
-function start(text, spans, state, labels) {
+function start(widget, box, answer, text, spans, state, labels) {
   const list = widget.querySelector("[data-ner-list]");
   const empty = widget.querySelector("[data-ner-empty]");
   const row = widget.querySelector("template[data-ner-row]");
@@ -193,7 +191,7 @@ function start(text, spans, state, labels) {
   draw();
 }
 
-function restore(text) {
+function restore(answer, text) {
   // Spans already in the textarea (a page shown again after a refused answer) are drawn back.
   try {
     const parsed = JSON.parse(answer.value || "{\"spans\": []}");
@@ -210,13 +208,18 @@ function restore(text) {
   }
 }
 
-if (widget && box && source && answer) {
+for (const widget of document.querySelectorAll("[data-ner]")) {
+  const id = CSS.escape(widget.dataset.ner);
+  const box = document.querySelector(`[data-ner-text][data-ner-for="${id}"]`);
+  const source = document.querySelector(`[data-ner-source][data-ner-for="${id}"]`);
+  const answer = widget.querySelector("[data-ner-answer]");
+  if (!box || !source || !answer) continue;
   const text = JSON.parse(source.textContent);
-  const spans = restore(text);
+  const spans = restore(answer, text);
   // Unreadable JSON stays in view, so what the annotator typed is not lost.
   if (spans !== null) {
     widget.querySelector("[data-ner-tools]").hidden = false;
     widget.querySelector("[data-ner-fallback]").hidden = true;
-    start(text, spans, { anchor: 0, focus: 0 }, widget.querySelectorAll("[data-ner-label]"));
+    start(widget, box, answer, text, spans, { anchor: 0, focus: 0 }, widget.querySelectorAll("[data-ner-label]"));
   }
 }
