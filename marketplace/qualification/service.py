@@ -152,6 +152,34 @@ def add_gold_items(
     return len(rows)
 
 
+@dataclass(frozen=True)
+class GoldRow:
+    """One gold item as its project's client reviews it: what is asked, the answer and why."""
+
+    external_id: str | None
+    language: str
+    payload: dict[str, Any]
+    answer: dict[str, Any]
+    explanation: str
+    created_at: datetime
+
+
+def list_gold_items(project_id: int, language: str | None = None, limit: int = 50) -> list[GoldRow]:
+    """The project's newest gold items, in one language or all; for the client's and ops' pages
+    (never an annotator's: these carry the answers)."""
+    query = (
+        select(Item.external_id, GoldAnswer.language, Item.payload, GoldAnswer.answer,
+               GoldAnswer.explanation, GoldAnswer.created_at)
+        .join(Item, Item.id == GoldAnswer.item_id)
+        .where(GoldAnswer.project_id == project_id)
+        .order_by(GoldAnswer.created_at.desc(), GoldAnswer.item_id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    if language:
+        query = query.where(GoldAnswer.language == language)
+    return [GoldRow(*row) for row in get_session().execute(query)]
+
+
 def class_key(task_type: str, answer: Mapping[str, Any]) -> list[str]:
     """The classes a gold answer exemplifies, for coverage and stratified exams."""
     if task_type == "classification":

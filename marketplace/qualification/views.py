@@ -8,15 +8,21 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
+from wtforms import SubmitField
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
 from marketplace.i18n import current_locale_tag
+from marketplace.projects import service as projects
 from marketplace.projects.models import Project
 from marketplace.qualification import service
+from marketplace.qualification.api import GOLD_UPLOAD_SCHEMA
 from marketplace.qualification.models import ExamState
 from marketplace.qualification.presenters import (
     available_exams,
@@ -24,14 +30,20 @@ from marketplace.qualification.presenters import (
     qualification_json,
     suspended_json,
 )
-from marketplace.validation import InvalidInput
-from marketplace.web.auth import roles_required
+from marketplace.tasktypes import get_task_type
+from marketplace.validation import FieldError, InvalidInput, format_number, schema_errors
+from marketplace.web.answer_forms import (
+    JSON_WIDGETS,
+    answer_from_fields,
+    posted_widget_values,
+    rating_choices,
+    rating_scale,
+    widget_values,
+)
+from marketplace.web.auth import page_principal, roles_required
 from marketplace.web.errors import ApiError
 
 bp = Blueprint("qualification", __name__)
-
-#: Task types whose exam questions this page can render as form controls.
-FORM_TASK_TYPES = frozenset({"classification", "multi_label_classification"})
 
 
 def _check_csrf() -> None:
@@ -63,35 +75,28 @@ def start_exam() -> ResponseReturnValue:
     return redirect(url_for("qualification.exam", exam_id=attempt.public_id), code=303)
 
 
-def _answer_from_form(task_type: str, index: int) -> dict[str, Any] | None:
-    if task_type == "classification":
-        label = request.form.get(f"q{index}")
-        return {"label": label} if label else None
-    if task_type == "multi_label_classification":
-        labels = request.form.getlist(f"q{index}")
-        return {"labels": labels} if labels else None
-    raw = request.form.get(f"q{index}", "").strip()
-    return json.loads(raw) if raw else None
-
-
 @bp.route("/exams/<exam_id>", methods=["GET", "POST"])
 @roles_required(Role.ANNOTATOR)
 def exam(exam_id: str) -> ResponseReturnValue:
     attempt = service.own_exam(current_user.id, exam_id)
     project = get_session().scalar(select(Project).where(Project.id == attempt.project_id))
     assert project is not None
+    task_type = project.task_type
     errors: dict[int, str] = {}
-    if request.method == "POST" and attempt.state == ExamState.IN_PROGRESS:
+    posted = request.method == "POST" and attempt.state == ExamState.IN_PROGRESS
+    if posted:
         _check_csrf()
         for index in range(len(attempt.item_ids)):
+            answer = answer_from_fields(task_type, request.form.get, request.form.getlist, f"q{index}")
+            if isinstance(answer, FieldError):
+                errors[index] = answer.message
+                continue
+            if answer is None:
+                continue
             try:
-                answer = _answer_from_form(project.task_type, index)
-                if answer is not None:
-                    attempt = service.save_exam_answer(current_user.id, exam_id, index, answer)
-            except (InvalidInput, ValueError) as exc:
-                errors[index] = (
-                    exc.errors[0].message if isinstance(exc, InvalidInput) else _("Not valid JSON.")
-                )
+                attempt = service.save_exam_answer(current_user.id, exam_id, index, answer)
+            except InvalidInput as exc:
+                errors[index] = exc.errors[0].message
         if request.form.get("action") == "submit" and not errors:
             service.submit_exam(current_user.id, exam_id)
             return redirect(url_for("qualification.exam", exam_id=exam_id), code=303)
@@ -99,13 +104,27 @@ def exam(exam_id: str) -> ResponseReturnValue:
             flash(_("Your answers are saved."), "success")
             return redirect(url_for("qualification.exam", exam_id=exam_id), code=303)
     view = exam_json(attempt, current_locale_tag())
-    status = 400 if errors else 200
+    config = get_task_type(task_type).with_defaults(project.task_config or {})
+    inputs = []
+    for question in view["questions"]:
+        name = f"q{question['index']}"
+        if errors:  # shown again as posted, so nothing typed is lost
+            selected, text = posted_widget_values(task_type, request.form.get, request.form.getlist, name)
+        else:
+            selected, text = widget_values(task_type, view["answers"].get(str(question["index"])))
+        inputs.append({"name": name, "selected": selected, "text": text})
     return render_template(
         "qualification/exam.html",
         exam=view,
         errors=errors,
-        form_supported=project.task_type in FORM_TASK_TYPES,
-    ), status
+        deadline=attempt.deadline_at,
+        inputs=inputs,
+        task_type=task_type,
+        config=config,
+        json_widget=JSON_WIDGETS.get(task_type),
+        rating_choices=rating_choices(config) if task_type == "rating" else [],
+        scale=rating_scale(config) if task_type == "rating" else None,
+    ), 400 if errors else 200
 
 
 # --- ops --------------------------------------------------------------------------------------
@@ -145,3 +164,95 @@ def ops_change(qualification_id: int, action: str) -> ResponseReturnValue:
     except ApiError as exc:
         flash(exc.message, "error")
     return redirect(url_for("qualification.ops_qualifications"), code=303)
+
+
+# --- gold sets (the project's client, and ops) ---------------------------------------------------
+
+
+class GoldUploadForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
+    """A file of gold items in the API's shape: ``{"items": [...]}``, a JSON list, or JSON Lines."""
+
+    file = FileField(_l("File of gold items"), validators=[FileRequired()])
+    submit = SubmitField(_l("Add gold items"))
+
+
+def _gold_records(raw: bytes) -> tuple[list[Any], list[FieldError]]:
+    """The records of an uploaded gold file, or why it cannot be read (per line for JSON Lines)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [FieldError("file", "encoding", _("The file must be UTF-8 text."))]
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("items"), list):
+        return list(document["items"]), []
+    if isinstance(document, list):
+        return document, []
+    records: list[Any] = []
+    errors: list[FieldError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            message = _("Line %(number)s is not valid JSON.", number=number)
+            errors.append(FieldError(f"line {number}", "invalid_json", message))
+    if not records and not errors:
+        errors.append(FieldError("file", "empty", _("The file holds no gold items.")))
+    return records, errors
+
+
+def _gold_page(project: Project, form: GoldUploadForm | None = None,
+               errors: list[FieldError] | None = None, status: int = 200) -> ResponseReturnValue:  # fmt: skip
+    language = request.args.get("language") or None
+    if language not in project.language_codes:
+        language = None
+    return render_template(
+        "qualification/gold.html",
+        project=project,
+        coverage=service.gold_coverage(project.id),
+        gold=service.list_gold_items(project.id, language),
+        language=language,
+        form=form or GoldUploadForm(),
+        upload_errors=errors or [],
+        example=json.dumps(
+            {"language": project.source_language, "payload": get_task_type(project.task_type).example_payload,
+             "answer": get_task_type(project.task_type).example_answer, "explanation": "…"},
+            ensure_ascii=False,
+        ),
+    ), status  # fmt: skip
+
+
+@bp.get("/projects/<project_id>/gold")
+@roles_required(Role.CLIENT)
+def gold_set(project_id: str) -> ResponseReturnValue:
+    """Coverage of the gold set per language and class (an exam opens at the minimum), the newest
+    gold items with their answers, and a form to add more."""
+    return _gold_page(projects.visible_project(page_principal(), project_id))
+
+
+@bp.post("/projects/<project_id>/gold")
+@roles_required(Role.CLIENT)
+def upload_gold(project_id: str) -> ResponseReturnValue:
+    """The API's gold upload from a file: all items are added, or none and the page says why."""
+    principal = page_principal()
+    project = projects.visible_project(principal, project_id)
+    form = GoldUploadForm()
+    if not form.validate_on_submit():
+        return _gold_page(project, form, status=400)
+    records, problems = _gold_records(form.file.data.read())
+    problems = problems or schema_errors(GOLD_UPLOAD_SCHEMA, {"items": records})
+    if problems:
+        return _gold_page(project, form, problems, 400)
+    try:
+        added = service.add_gold_items(project.id, records, principal.user.id if principal.user else None)
+    except InvalidInput as exc:
+        return _gold_page(project, form, exc.errors, exc.status)
+    count = format_number(added)
+    flash(
+        ngettext("%(count)s gold item added.", "%(count)s gold items added.", added, count=count), "success"
+    )
+    return redirect(url_for("qualification.gold_set", project_id=project.public_id), 303)

@@ -1,5 +1,6 @@
 """An Arabic-speaking annotator's first day, in a real browser: sign up in Arabic, see the page
-laid out right to left, pass the exam, label items, and see the money it earned."""
+laid out right to left, pass the exam, label items with the classification, span (NER) and
+pairwise widgets, and see the money it earned."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from marketplace.payments import ledger
 from marketplace.payments.ledger import AccountRef
 from marketplace.payments.models import RateCard, TransactionKind
 from marketplace.qualification import service as qualification
+from tests.browser.test_widgets_journey import NER_TEXT, PAIR, _answers
+from tests.routing.test_widgets import make_typed_project
 
 GOLD = [
     ("شكرًا جزيلًا، وصل الطلب في موعده وكان ممتازًا.", "positive"),
@@ -68,8 +71,20 @@ def arabic_project(app: Flask, make_project: Callable[..., Any]) -> dict[str, An
 
 
 def test_an_arabic_annotator_signs_up_passes_the_exam_labels_and_sees_earnings(
-    page: Any, shoot: Callable[[Any, str], Any], arabic_project: dict[str, Any]
+    app: Flask,
+    page: Any,
+    shoot: Callable[[Any, str], Any],
+    arabic_project: dict[str, Any],
+    organisation: int,
+    run_jobs: Callable[[], int],
 ) -> None:
+    # Two more Arabic projects open to native speakers without an exam: entities and a pair.
+    ner = make_typed_project(
+        app, organisation, run_jobs, "ner", [("ar", {"text": NER_TEXT})], labels=["PER", "LOC"], name="كيانات"
+    )
+    pair = make_typed_project(
+        app, organisation, run_jobs, "pairwise_preference", [("ar", PAIR)], name="مقارنة"
+    )
     # Sign up, in Arabic: the whole page is laid out right to left.
     page.goto("/signup?lang=ar")
     assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
@@ -94,11 +109,11 @@ def test_an_arabic_annotator_signs_up_passes_the_exam_labels_and_sees_earnings(
     page.locator("form[action$='/exams/start'] button[type=submit]").first.click()
     page.wait_for_load_state()
     answers = dict(GOLD)
-    questions = page.locator("fieldset.exam-question")
+    questions = page.locator("section.exam-question")
     assert questions.count() == 4
     for index in range(questions.count()):
         question = questions.nth(index)
-        text_box = question.locator(".item-text")
+        text_box = question.locator(".work-text")
         assert text_box.get_attribute("dir") == "rtl"
         question.locator(f"input[type=radio][value='{answers[text_box.inner_text().strip()]}']").check()
     shoot(page, "04-exam")
@@ -106,26 +121,60 @@ def test_an_arabic_annotator_signs_up_passes_the_exam_labels_and_sees_earnings(
     page.wait_for_load_state()
     shoot(page, "05-exam-result")
 
-    # Work: label with the keyboard (a digit picks a label, Enter submits).
+    # Work: whatever comes next, label it with the keyboard (and the mouse for a span).
     page.goto("/work")
-    labelled = 0
-    while page.locator("[data-work-form]").count() and labelled < len(WORK):
-        item_text = page.locator("[data-work] .item-text, [data-work] [lang='ar']").first
-        assert item_text.get_attribute("dir") == "rtl"
-        if labelled == 0:
-            shoot(page, "06-work-item")
-        item_text.click()  # focus on the page, not in a field: shortcuts are live
-        page.keyboard.press("2")
-        assert page.locator("[data-work-form] input[name=label][value=negative]").is_checked()
+    done = {"classification": 0, "ner": 0, "pairwise": 0}
+    while page.locator("[data-work-form]").count() and sum(done.values()) < len(WORK) + 2:
+        step = f"{6 + sum(done.values()):02d}"
+        if page.locator("[data-ner]").count():
+            text = page.locator("[data-ner-text]")
+            assert text.get_attribute("dir") == "rtl" and page.locator("[data-ner-fallback]").is_hidden()
+            box = page.evaluate(
+                """() => {
+                  const run = [...document.querySelectorAll('[data-ner-text] [data-at]')]
+                    .find((el) => el.textContent.includes('القاهرة'));
+                  const node = run.firstChild, at = node.textContent.indexOf('القاهرة');
+                  const range = document.createRange();
+                  range.setStart(node, at + 2); range.setEnd(node, at + 3);
+                  const r = range.getBoundingClientRect();
+                  return {x: r.x + r.width / 2, y: r.y + r.height / 2};
+                }"""
+            )
+            page.mouse.dblclick(box["x"], box["y"])
+            page.wait_for_function("String(getSelection()).trim() === 'القاهرة'")
+            page.keyboard.press("2")  # LOC
+            assert page.locator(".ner-tag[data-tag=LOC]").count() == 1
+            shoot(page, f"{step}-work-span")
+            text.focus()
+            done["ner"] += 1
+        elif page.locator(".pairwise").count():
+            assert page.locator(".work-response").first.get_attribute("dir") == "rtl"
+            page.locator(".work-prompt").click()
+            page.keyboard.press("1")
+            assert page.locator("input[name=preference][value=A]").is_checked()
+            shoot(page, f"{step}-work-pairwise")
+            done["pairwise"] += 1
+        else:
+            item_text = page.locator("[data-work] .work-text").first
+            assert item_text.get_attribute("dir") == "rtl"
+            shoot(page, f"{step}-work-classification")
+            item_text.click()  # focus on the page, not in a field: shortcuts are live
+            page.keyboard.press("2")
+            assert page.locator("[data-work-form] input[name=label][value=negative]").is_checked()
+            done["classification"] += 1
         with page.expect_navigation():
             page.keyboard.press("Enter")
-        labelled += 1
-    assert labelled == len(WORK)
-    shoot(page, "07-work-done")
+    assert done == {"classification": len(WORK), "ner": 1, "pairwise": 1}
+    shoot(page, "11-work-done")
+    city = NER_TEXT.index("القاهرة")
+    assert _answers(app, ner["id"]) == [
+        {"spans": [{"start": city, "end": city + 7, "label": "LOC", "text": "القاهرة"}]}
+    ]
+    assert _answers(app, pair["id"]) == [{"preference": "A"}]
 
     # Earnings: three judgments at 0.25 EUR, pending review, in the annotator's locale.
     page.goto("/earnings")
-    shoot(page, "08-earnings")
+    shoot(page, "12-earnings")
     body = page.locator("main").inner_text()
     assert "0.75" in body.replace("٫", ".").replace("٠", "0").replace("٧", "7").replace("٥", "5")
     assert page.get_attribute("html", "dir") == "rtl"
@@ -182,10 +231,10 @@ def test_a_japanese_annotator_works_in_japanese_and_the_choice_of_language_is_re
     page.locator("form[action$='/exams/start'] button[type=submit]").first.click()
     page.wait_for_load_state()
     answers = dict(JAPANESE_GOLD)
-    questions = page.locator("fieldset.exam-question")
+    questions = page.locator("section.exam-question")
     for index in range(questions.count()):
         question = questions.nth(index)
-        text = question.locator(".item-text").inner_text().strip()
+        text = question.locator(".work-text").inner_text().strip()
         question.locator(f"input[type=radio][value='{answers[text]}']").check()
     page.locator("button[name=action][value=submit]").click()
     page.wait_for_load_state()
