@@ -32,6 +32,7 @@ from marketplace.demo_data import (
     REVIEWERS,
     TRIAGE_ITEMS,
 )
+from marketplace.demo_media import seed_media_projects
 from marketplace.payments import funding, rates
 from marketplace.payments.models import ProjectFunding
 from marketplace.projects import ingest
@@ -198,6 +199,7 @@ def seed_demo() -> Iterator[str]:
     _payments(project.id, ops_id)
     _reviewers(ops_id)
     _seed_spanish_work(project.id)
+    media = seed_media_projects(org.id, client_id)
     total = projects.project_progress(project.id)["total"]
     yield "Demo ready."
     yield "  Home page:     http://127.0.0.1:5000/  (in 12 languages: ?lang=es, ?lang=ar, ?lang=ja...)"
@@ -225,6 +227,8 @@ def seed_demo() -> Iterator[str]:
         f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "
         f"in {len(LANGUAGES)} languages"
     )
+    for extra in media:
+        yield f"  project:       {extra.public_id} — {extra.name} (one item, for Spanish speakers)"
     yield (
         f"  try: curl -H 'Authorization: Bearer {DEMO_TOKEN}' "
         f"http://127.0.0.1:5000/api/v1/projects/{project.public_id}/progress"

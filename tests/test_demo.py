@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.db import get_session
 from marketplace.demo import seed_demo
-from marketplace.demo_data import DEMO_PASSWORD, DEMO_TOKEN, ITEMS, LANGUAGES, TRIAGE_ITEMS
+from marketplace.demo_data import DEMO_PASSWORD, DEMO_TOKEN, ITEMS, LANGUAGES, PROJECT, TRIAGE_ITEMS
 from marketplace.models import Base
 from tests.conftest import post_form
 
@@ -38,7 +38,13 @@ def test_demo_is_idempotent_and_usable(app: Flask, client: FlaskClient, run_jobs
 
     projects = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})
     assert projects.status_code == 200
-    project = projects.json["projects"][0]
+    listed = {p["name"]: p for p in projects.json["projects"]}
+    project = listed[PROJECT["name"]]
+    # One project per media task type, so every widget of the work page can be tried.
+    media = {p["task_type"] for name, p in listed.items() if name.startswith("Demo: ")}
+    assert media == {
+        "audio_transcription", "image_bounding_box", "image_polygon", "image_keypoints", "segmentation_mask"
+    }  # fmt: skip
     progress = client.get(
         f"/api/v1/projects/{project['id']}/progress", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
     ).json
