@@ -8,7 +8,6 @@ API does (pseudonyms for reviewers, no other annotator and no gold for annotator
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -32,7 +31,16 @@ from marketplace.review.models import (
     ReviewTaskState,
 )
 from marketplace.review.stats import reviewer_agreement
+from marketplace.tasktypes import get_task_type
 from marketplace.validation import FieldError, InvalidInput
+from marketplace.web.answer_forms import (
+    JSON_WIDGETS,
+    answer_from_fields,
+    posted_widget_values,
+    rating_choices,
+    rating_scale,
+    widget_values,
+)
 from marketplace.web.auth import roles_required
 from marketplace.web.errors import ApiError, Conflict, Forbidden
 
@@ -115,8 +123,24 @@ def _render_task(
     submitted = form is not None
     form = form if form is not None else MultiDict()
     task_type = data["project"]["task_type"]
+    config = get_task_type(task_type).with_defaults(data["task_config"] or {})
+    if submitted:
+        selected, text = posted_widget_values(task_type, form.get, form.getlist, "answer_json")
+    else:
+        # The correction starts from the agreed answer (or the only one), so a fix is an edit.
+        start = (data["item"]["consensus"] or {}).get("answer")
+        if start is None and data["judgments"]:
+            start = data["judgments"][0]["answer"]
+        selected, text = widget_values(task_type, start)
     return render_template(
         "review/task.html",
+        task_type=task_type,
+        config=config,
+        json_widget=JSON_WIDGETS.get(task_type),
+        fix_selected=selected,
+        fix_text=text,
+        rating_choices=rating_choices(config) if task_type == "rating" else [],
+        scale=rating_scale(config) if task_type == "rating" else None,
         task=data,
         item=data["item"],
         form=form,
@@ -153,16 +177,11 @@ def _corrected_answer(
         return ({"label": label} if label else None), []
     if task_type == MULTI_LABEL:
         return {"labels": form.getlist("labels")}, []
-    raw = form.get("answer_json", "").strip()
-    if not raw:
-        return None, []
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None, [FieldError("answer", "invalid_json", _("Not valid JSON."))]
-    if not isinstance(value, dict):
-        return None, [FieldError("answer", "invalid_json", _("Not valid JSON."))]
-    return value, []
+    # The other task types post the work page's widget under "answer_json".
+    answer = answer_from_fields(task_type, form.get, form.getlist, "answer_json")
+    if isinstance(answer, FieldError):
+        return None, [FieldError("answer", answer.code, answer.message)]
+    return answer, []
 
 
 def _decision_from_form(

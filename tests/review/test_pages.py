@@ -261,13 +261,23 @@ def test_multi_label_and_other_task_types_get_their_own_correction_controls(
     assert 'type="checkbox" name="labels" id="fix-labels-1" value="positive"' in html
     assert '<label for="fix-labels-2">' in html and 'name="label"' not in html
 
+    # Other task types correct with the work page's widget, posted under answer_json.
     _set_task_type(app, scenario.project_id, "rating")
     html = _html(client, path + "?lang=en")
-    assert '<textarea id="fix-answer" name="answer_json"' in html and '<label for="fix-answer">' in html
-    refused = post_form(client, path + "?lang=es", {"decision": "fix", "answer_json": "{rating: 4"})
-    assert refused.status_code == 400 and "No es un JSON válido." in refused.get_data(as_text=True)
-    assert "{rating: 4</textarea>" in refused.get_data(as_text=True)
-    accepted = post_form(client, path, {"decision": "fix", "answer_json": '{"rating": 4}'})
+    assert 'type="radio" name="answer_json" id="answer_json-4" value="4"' in html
+    refused = post_form(client, path + "?lang=es", {"decision": "fix", "answer_json": "cuatro"})
+    assert refused.status_code == 400 and "La valoración debe ser un número." in refused.get_data(as_text=True)
+
+    _set_task_type(app, scenario.project_id, "ner")
+    html = _html(client, path + "?lang=en")
+    assert 'data-ner="answer_json"' in html and 'data-ner-text data-ner-for="answer_json"' in html
+    refused = post_form(client, path + "?lang=es", {"decision": "fix", "answer_json": "{spans: 4"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "No se pudieron leer las entidades" in page
+    assert "{spans: 4</textarea>" in page
+
+    _set_task_type(app, scenario.project_id, "rating")
+    accepted = post_form(client, path, {"decision": "fix", "answer_json": "4"})
     assert accepted.status_code == 303
     assert _task(app, path).correction == {"rating": 4}
 

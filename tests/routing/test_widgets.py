@@ -38,6 +38,8 @@ def make_typed_project(
     name: str = "Widgets",
     priority: int = 0,
     qualification: dict[str, Any] | None = None,
+    overlap: int = 1,
+    review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An active project of any task type with ``items`` = [(language, payload), ...], open to
     native speakers without an exam (unless ``qualification`` says otherwise) and with one
@@ -52,13 +54,13 @@ def make_typed_project(
         "task_type": task_type,
         "source_language": langs[0],
         "languages": langs,
-        "overlap": 1,
-        "max_overlap": 1,
+        "overlap": overlap,
+        "max_overlap": overlap,
         "priority": priority,
         "guidelines": {langs[0]: "Read the item carefully."},
         "settings": {
             "qualification": qualification or {"required": False},
-            "review": {"sample_rate": 0.0},
+            "review": review or {"sample_rate": 0.0},
         },
     }
     if labels:
