@@ -272,9 +272,13 @@ def reviewer_json(grant: ReviewerLanguage, user: User) -> dict[str, Any]:
 
 def feedback_entry_json(entry: feedback.FeedbackEntry) -> dict[str, Any]:
     """One outcome as its annotator sees it: nothing about other annotators, no gold."""
+    shown = item_for_annotator(entry.item)
     return {
         **feedback.feedback_json(entry, item_excerpt(entry.item)),
         "direction": text_direction(entry.assignment.language),
+        # What the answers are about, so a page can draw them (shapes over the image, spans).
+        "task_type": entry.project.task_type,
+        "item": {"language": shown["language"], "direction": shown["direction"], "payload": shown["payload"]},
     }
 
 
