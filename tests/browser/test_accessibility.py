@@ -14,6 +14,7 @@ from flask import Flask
 
 from marketplace.demo import seed_demo
 from marketplace.demo_data import DEMO_PASSWORD
+from tests.browser.helpers import sign_in
 from tests.routing.test_widgets import make_typed_project
 
 #: The rules axe applies: WCAG 2.0 and 2.1, levels A and AA, and axe's own best practices
@@ -56,11 +57,7 @@ class Audit:
 
 def _login(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, email, password)
 
 
 @pytest.fixture

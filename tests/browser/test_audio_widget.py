@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from tests.browser.helpers import sign_in
 from tests.browser.test_widgets_journey import _answers
 from tests.routing.test_widgets import make_typed_project
 
@@ -44,14 +45,6 @@ def _turn(page: Any, n: int) -> dict[str, Any]:
     )
 
 
-def _login(page: Any, email: str) -> None:
-    page.goto("/login?lang=ar")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
-
-
 def test_an_annotator_transcribes_a_call_with_the_mouse_and_the_keyboard(
     app: Flask,
     page: Any,
@@ -70,7 +63,7 @@ def test_an_annotator_transcribes_a_call_with_the_mouse_and_the_keyboard(
         app, organisation, run_jobs, "audio_transcription", [("es", payload)], name="Llamadas"
     )
     make_user("lucia@example.org", native=("es", "ar"), ui_locale="ar")
-    _login(page, "lucia@example.org")
+    sign_in(page, "lucia@example.org", path="/login?lang=ar")
     assert page.get_attribute("html", "dir") == "rtl"
 
     page.goto("/work")
@@ -196,7 +189,7 @@ def test_a_recording_that_cannot_load_says_so_and_the_transcript_can_still_be_ty
     payload = {"audio_url": f"{live_server}/static/demo/no-such-call.wav"}
     make_typed_project(app, organisation, run_jobs, "audio_transcription", [("es", payload)])
     make_user("pablo@example.org", native=("es",))
-    _login(page, "pablo@example.org")
+    sign_in(page, "pablo@example.org", path="/login?lang=ar")
     page.goto("/work?lang=en")
     notice = page.locator("[data-audio-failed]")
     notice.wait_for(state="visible")

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from marketplace.db import get_session
 from marketplace.projects import service as projects
 from marketplace.projects.models import Item
+from tests.browser.helpers import PASSWORD, sign_in
 
 ITEMS = 3_000
 TEXTS = [
@@ -70,11 +71,7 @@ def test_a_client_uploads_a_file_and_watches_it_being_imported(
     project = _project(app, client_org["organisation_id"])
     items_file = _write_items(tmp_path / "support-messages.jsonl")
 
-    page.goto("/login")
-    page.fill("input[name=email]", "owner@client.example")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "owner@client.example")
 
     page.goto(f"/projects/{project['public_id']}")
     form = page.locator("form[data-upload-form]")
@@ -136,11 +133,7 @@ def test_a_refused_file_shows_the_apis_messages_next_to_the_form(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"payload": {"text": "fine"}, "language": "en"}\nnot json\n', encoding="utf-8")
 
-    page.goto("/login?lang=es")
-    page.fill("input[name=email]", "owner@client.example")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "owner@client.example", PASSWORD, "/login?lang=es")
     page.goto(f"/projects/{project['public_id']}?lang=es")
     form = page.locator("form[data-upload-form]")
     form.locator("input[name=file]").set_input_files(str(bad))

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from tests.browser.helpers import sign_in
 from tests.qualification.test_exam_widgets import _gold_project
 
 CAR = {"label": "car", "x": 230, "y": 316, "width": 232, "height": 106}
@@ -29,11 +30,7 @@ def test_each_exam_question_has_its_own_widget(
     _gold_project(app, organisation, run_jobs, "image_bounding_box", gold, labels=["car", "person"])
     make_user("ana@example.org", native=("en",), ui_locale="en")
 
-    page.goto("/login")
-    page.fill("input[name=email]", "ana@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "ana@example.org")
     page.goto("/qualifications")
     with page.expect_navigation():
         page.locator("form[action$='/exams/start'] button[type=submit]").first.click()

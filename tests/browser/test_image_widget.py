@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from tests.browser.helpers import sign_in
 from tests.browser.test_widgets_journey import _answers
 from tests.routing.test_widgets import make_typed_project
 
@@ -114,11 +115,7 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     )  # fmt: skip
     make_user("lucia@example.org", native=("es",), ui_locale="en")
 
-    page.goto("/login")
-    page.fill("input[name=email]", "lucia@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "lucia@example.org")
 
     # --- Bounding boxes --------------------------------------------------------------------------
     page.goto("/work")
@@ -352,11 +349,7 @@ def test_anonymous_keypoints_and_an_image_that_does_not_load(
         priority=1,
     )
     make_user("lucia@example.org", native=("es",), ui_locale="en")
-    page.goto("/login")
-    page.fill("input[name=email]", "lucia@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "lucia@example.org")
 
     # Without keypoint names the points are anonymous; N starts the next object.
     page.goto("/work")

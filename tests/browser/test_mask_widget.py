@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from tests.browser.helpers import sign_in
 from tests.browser.test_widgets_journey import _answers
 from tests.routing.test_widgets import make_typed_project
 
@@ -81,14 +82,6 @@ def _current(page: Any) -> dict[str, Mask]:
     return _masks(json.loads(page.locator("[data-widget-answer]").input_value()))
 
 
-def _login(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
-
-
 def test_an_annotator_paints_masks_with_the_mouse_and_the_keyboard(
     app: Flask,
     page: Any,
@@ -104,7 +97,7 @@ def test_an_annotator_paints_masks_with_the_mouse_and_the_keyboard(
         labels=["car", "person"], name="Calle",
     )  # fmt: skip
     make_user("pinta@example.org", native=("en",))
-    _login(page, "pinta@example.org")
+    sign_in(page, "pinta@example.org")
 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

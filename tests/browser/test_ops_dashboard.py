@@ -11,6 +11,7 @@ from flask import Flask
 from marketplace.accounts.models import Role
 from marketplace.qualification import service as qualification
 from marketplace.routing import service as routing
+from tests.browser.helpers import PASSWORD, sign_in
 
 SPANISH = (
     "Gracias por la ayuda, el pedido llegó muy rápido y en perfecto estado.",
@@ -35,11 +36,7 @@ def test_ops_read_the_dashboard_in_english_and_in_arabic(
             for assignment in routing.claim_next_assignments(user, 3):
                 routing.submit_assignment(user, assignment.public_id, {"label": "positive"}, seconds_spent=4)
 
-    page.goto("/login?lang=en")
-    page.fill("input[name=email]", "ops@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "ops@example.org", PASSWORD, "/login?lang=en")
 
     page.goto("/ops/dashboard?lang=en")
     assert page.get_attribute("html", "dir") == "ltr"

@@ -13,6 +13,7 @@ from marketplace.accounts.models import Role
 from marketplace.db import get_session
 from marketplace.review.models import ReviewTask
 from marketplace.routing import service as routing
+from tests.browser.helpers import sign_in
 from tests.review import appoint_reviewer
 from tests.routing.test_widgets import make_typed_project
 
@@ -44,11 +45,7 @@ def test_a_reviewer_corrects_boxes_with_the_drawing_widget(
     reviewer = make_user("rosa@example.org", native=("es",), ui_locale="es")
     appoint_reviewer(app, reviewer, project["id"], ["es"], ops)
 
-    page.goto("/login")
-    page.fill("input[name=email]", "rosa@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "rosa@example.org")
     page.goto("/review")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.db import get_session
 from marketplace.routing.models import Assignment
+from tests.browser.helpers import PASSWORD, sign_in
 from tests.routing.test_widgets import make_typed_project
 
 # The globe is one code point but two UTF-16 units: every offset after it tells the two apart.
@@ -51,11 +52,7 @@ def test_an_annotator_labels_ner_pairwise_and_rating_items_with_the_keyboard(
     )
     make_user("salma@example.org", native=("ar",), ui_locale="ar")
 
-    page.goto("/login?lang=ar")
-    page.fill("input[name=email]", "salma@example.org")
-    page.fill("input[name=password]", "correct horse battery")
-    with page.expect_navigation():
-        page.locator("form.stack [type=submit]").click()
+    sign_in(page, "salma@example.org", PASSWORD, "/login?lang=ar")
     assert page.get_attribute("html", "dir") == "rtl"
 
     # NER: the text is Arabic, right to left; the JSON fallback gives way to the selection tools.

@@ -266,7 +266,9 @@ def test_multi_label_and_other_task_types_get_their_own_correction_controls(
     html = _html(client, path + "?lang=en")
     assert 'type="radio" name="answer_json" id="answer_json-4" value="4"' in html
     refused = post_form(client, path + "?lang=es", {"decision": "fix", "answer_json": "cuatro"})
-    assert refused.status_code == 400 and "La valoración debe ser un número." in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "La valoración debe ser un número." in refused.get_data(
+        as_text=True
+    )
 
     _set_task_type(app, scenario.project_id, "ner")
     html = _html(client, path + "?lang=en")
