@@ -98,6 +98,19 @@ def test_polygon_must_not_cross_itself() -> None:
     assert polygons([[0, 0], [10, 0], [10, 10], [5, 0.0], [0, 10]]) == []
 
 
+def test_long_outlines_are_checked_for_crossings_too() -> None:
+    """Past 256 corners the check goes edge by edge: the same answers either way."""
+    import math
+
+    circle = [
+        [320 + 200 * math.cos(2 * math.pi * k / 400), 240 + 200 * math.sin(2 * math.pi * k / 400)]
+        for k in range(400)
+    ]
+    assert polygons(circle) == []
+    swapped = [*circle[:100], circle[300], *circle[101:300], circle[100], *circle[301:]]
+    assert polygons(swapped) == [("answer.polygons[0].points", "self_intersecting")]
+
+
 # --- keypoints ---------------------------------------------------------------------------------------
 
 
