@@ -86,6 +86,8 @@ def _detail_page(
     progress = projects.project_progress(project.id)
     # A refusal is shown next to the form even when the project no longer takes items (409).
     accepts_items = project.state in projects.UPLOADABLE_STATES or bool(upload_errors)
+    ontology = project.current_ontology
+    written = {g.language: g for g in ontology.guidelines} if ontology else {}
     return (
         render_template(
             "projects/detail.html",
@@ -96,6 +98,8 @@ def _detail_page(
             import_progress=import_progress,
             upload_form=(form or UploadItemsForm()) if accepts_items else None,
             upload_errors=upload_errors or [],
+            # Per target language: its guideline, or None where annotators see the source language's.
+            guidelines=[(code, written.get(code)) for code in project.language_codes],
         ),
         status,
     )

@@ -211,3 +211,17 @@ def test_ops_may_upload_for_a_client(
     response = _post_file(client, project["public_id"], _jsonl(2), "items.jsonl")
     assert response.status_code == 303
     assert _counts(app, project["id"]) == (2, 1)
+
+
+def test_the_project_page_lists_guidelines_per_language_and_the_fallback(
+    app: Flask, client: FlaskClient, client_org: dict[str, Any], login: Callable[..., Any]
+) -> None:
+    project = _project(app, client_org["organisation_id"])
+    login("owner@client.example")
+
+    html = client.get(f"/projects/{project['public_id']}?lang=en").get_data(as_text=True)
+
+    guidelines = html.split('id="guidelines-heading"', 1)[1].split("</table>", 1)[0]
+    assert "Pick the customer&#39;s feeling." in guidelines
+    assert "✗ missing: annotators see the English version" in guidelines
+    assert guidelines.index("<code>en</code>") < guidelines.index("<code>es</code>")
