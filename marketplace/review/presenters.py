@@ -285,6 +285,9 @@ def feedback_entry_json(entry: feedback.FeedbackEntry) -> dict[str, Any]:
 def appeal_json(view: feedback.AppealView) -> dict[str, Any]:
     """An appeal as ops see it: who, what was rejected and why, and what the annotator says."""
     appeal, outcome, assignment, item = view.appeal, view.outcome, view.assignment, view.item
+    project = get_session().get(Project, assignment.project_id)  # the identity map caches repeats
+    assert project is not None
+    shown = item_for_annotator(item)
     return {
         "id": appeal.public_id,
         "state": appeal.state,
@@ -298,7 +301,14 @@ def appeal_json(view: feedback.AppealView) -> dict[str, Any]:
             "name": view.annotator.display_name,
             "email": view.annotator.email,
         },
-        "item": {"id": item.public_id, "excerpt": item_excerpt(item)},
+        "item": {
+            "id": item.public_id,
+            "excerpt": item_excerpt(item),
+            "language": shown["language"],
+            "direction": shown["direction"],
+            "payload": shown["payload"],
+        },
+        "task_type": project.task_type,
         "assignment": {"id": assignment.public_id, "answer": assignment.answer},
         "rejection": {
             "outcome": outcome.public_id,
