@@ -5,10 +5,13 @@ stored is checked in the database, in image pixels whatever the displayed scale.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.helpers import sign_in
 from tests.browser.test_widgets_journey import _answers
@@ -73,6 +76,17 @@ def _near(actual: float, expected: float) -> bool:
     return abs(actual - expected) <= TOLERANCE
 
 
+def _coords(row: Any) -> str:
+    return row.locator("[data-image-row-coords]").inner_text()
+
+
+def _keypoint(answer: Any, name: str) -> dict[str, Any]:
+    """The point of that name in the widget's answer (the textarea), as the form would send it."""
+    value = json.loads(answer.input_value())
+    [point] = [p for o in value["keypoints"] for p in o["points"] if p.get("name") == name]
+    return point
+
+
 def _submit(page: Any) -> None:
     with page.expect_navigation():
         page.locator("[data-submit]").click()
@@ -120,16 +134,17 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     # --- Bounding boxes --------------------------------------------------------------------------
     page.goto("/work")
     widget = page.locator("[data-widget=image]")
-    assert widget.get_attribute("data-kind") == "boxes"
-    assert widget.locator("[data-widget-fallback]").is_hidden()
-    assert widget.locator("[data-image-svg]").get_attribute("viewBox") == "0 0 640 480"
-    assert widget.locator("[data-image-svg]").get_attribute("dir") == "ltr"
+    answer = widget.locator("[data-widget-answer]")
+    expect(widget).to_have_attribute("data-kind", "boxes")
+    expect(widget.locator("[data-widget-fallback]")).to_be_hidden()
+    expect(widget.locator("[data-image-svg]")).to_have_attribute("viewBox", "0 0 640 480")
+    expect(widget.locator("[data-image-svg]")).to_have_attribute("dir", "ltr")
     surface = Surface(page)
     car_button = widget.locator("[data-image-label=car]")
-    assert car_button.get_attribute("aria-pressed") == "true"
-    assert widget.locator("[data-image-label=car] .image-label-check").is_visible()
+    expect(car_button).to_have_attribute("aria-pressed", "true")
+    expect(widget.locator("[data-image-label=car] .image-label-check")).to_be_visible()
+    expect(answer).to_have_value('{"boxes":[]}')
     shoot(page, "01-boxes-empty")
-    assert widget.locator("[data-widget-answer]").input_value() == '{"boxes":[]}'
 
     # An answer the server refuses (past the right edge) comes back drawn, with the message.
     page.evaluate(
@@ -139,63 +154,72 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
           document.querySelector('[data-work-form]').requestSubmit(document.querySelector('[data-submit]'));
         }"""
     )
+    # The message is in the page as soon as it is parsed, before the widget's script has run: every
+    # check below waits for the script's work rather than reading it at once.
     page.wait_for_selector("#answer-errors")
-    assert "Is outside the image (width 640 px)." in widget.locator("#answer-errors").inner_text()
-    assert widget.locator("[data-widget-fallback]").is_hidden()
+    page.wait_for_load_state("load")
+    expect(widget.locator("#answer-errors")).to_contain_text("Is outside the image (width 640 px).")
+    expect(widget.locator("[data-widget-fallback]")).to_be_hidden()
     rows = widget.locator("[data-image-list] li")
-    assert rows.count() == 1
-    assert rows.first.locator("[data-image-row-coords]").inner_text() == "x 600, y 10, 80 × 20 px"
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("[data-image-row-coords]")).to_have_text("x 600, y 10, 80 × 20 px")
     shoot(page, "01b-boxes-refused")
     rows.first.locator("[data-image-remove]").click()
-    assert rows.count() == 0
-    assert widget.locator("[data-widget-answer]").input_value() == '{"boxes":[]}'
+    expect(rows).to_have_count(0)
+    expect(answer).to_have_value('{"boxes":[]}')
     surface = Surface(page)
 
     # The car with the mouse.
     surface.drag((230, 316), (462, 422))
-    assert rows.count() == 1
-    assert rows.first.locator("[data-image-row-label]").inner_text() == "1 car"
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("[data-image-row-label]")).to_have_text("1 car")
     # The label's name is written on the image, not carried by colour alone.
-    assert widget.locator("svg text.image-tag").first.text_content() == "1 car"
+    expect(widget.locator("svg text.image-tag").first).to_have_text("1 car")
 
     # The stop sign with the keyboard: 3 chooses "sign"; the crosshair starts at the centre (320, 240).
     page.keyboard.press("3")
-    assert widget.locator("[data-image-label=sign]").get_attribute("aria-pressed") == "true"
-    assert car_button.get_attribute("aria-pressed") == "false"
-    assert widget.locator("[data-image-label=car] .image-label-check").is_hidden()
+    expect(widget.locator("[data-image-label=sign]")).to_have_attribute("aria-pressed", "true")
+    expect(car_button).to_have_attribute("aria-pressed", "false")
+    expect(widget.locator("[data-image-label=car] .image-label-check")).to_be_hidden()
     surface.svg.focus()
     surface.keys(("Shift+ArrowRight", 25), ("ArrowRight", 3), ("Shift+ArrowUp", 7))
-    assert "x 573, y 170" in widget.locator("[data-image-status]").inner_text()
+    expect(widget.locator("[data-image-status]")).to_contain_text("x 573, y 170")
     page.keyboard.press("Space")
     surface.keys(("Shift+ArrowRight", 5), ("ArrowRight", 2), ("Shift+ArrowDown", 13), ("ArrowDown", 5))
     shoot(page, "02-boxes-keyboard-corner")
     page.keyboard.press("Space")
-    assert rows.count() == 2
-    assert rows.nth(1).locator("[data-image-row-coords]").inner_text() == "x 573, y 170, 52 × 135 px"
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator("[data-image-row-coords]")).to_have_text("x 573, y 170, 52 × 135 px")
 
     # The person with the mouse, then made 2 px taller with Alt+↓ after selecting it from the list.
     page.keyboard.press("2")
+    expect(widget.locator("[data-image-label=person]")).to_have_attribute("aria-pressed", "true")
     surface.drag((504, 199), (536, 325))
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
+    before = _coords(rows.nth(2))
     rows.nth(2).locator("[data-image-select]").click()
-    assert rows.nth(2).locator("[data-image-row-selected]").is_visible()
+    expect(rows.nth(2).locator("[data-image-row-selected]")).to_be_visible()
     page.keyboard.press("Alt+ArrowDown")
     page.keyboard.press("Alt+ArrowDown")
     page.keyboard.press("Escape")
-    assert rows.nth(2).locator("[data-image-row-selected]").is_hidden()
+    expect(rows.nth(2).locator("[data-image-row-selected]")).to_be_hidden()
+    expect(rows.nth(2).locator("[data-image-row-coords]")).not_to_have_text(before)
 
     # A stray box, selected by clicking its edge, resized by its corner, removed with Delete.
     surface.drag((40, 40), (120, 100))
-    assert rows.count() == 4
+    expect(rows).to_have_count(4)
     surface.click(40, 70)
-    assert rows.nth(3).get_attribute("aria-current") == "true"
-    assert widget.locator(".is-selected .image-handle").count() == 4
+    expect(rows.nth(3)).to_have_attribute("aria-current", "true")
+    expect(widget.locator(".is-selected .image-handle")).to_have_count(4)
+    before = _coords(rows.nth(3))
     surface.drag((120, 100), (160, 140))
-    stray = rows.nth(3).locator("[data-image-row-coords]").inner_text()
+    # The row is written anew when the drag ends: wait for that before reading the new size.
+    expect(rows.nth(3).locator("[data-image-row-coords]")).not_to_have_text(before)
+    stray = _coords(rows.nth(3))
     width, height = (float(v) for v in stray.split(", ")[2].removesuffix(" px").split(" × "))
     assert _near(width, 120) and _near(height, 100), stray
     page.keyboard.press("Delete")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     shoot(page, "03-boxes-done")
     _submit(page)
 
@@ -214,9 +238,9 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
 
     # --- Polygons, in an Arabic (right-to-left) interface -------------------------------------------
     page.goto("/work?lang=ar")
-    assert page.get_attribute("html", "dir") == "rtl"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
     widget = page.locator("[data-widget=image]")
-    assert widget.get_attribute("data-kind") == "polygons"
+    expect(widget).to_have_attribute("data-kind", "polygons")
     surface = Surface(page)
     rows = widget.locator("[data-image-list] li")
 
@@ -224,12 +248,14 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     car_outline = [(230, 398), (245, 335), (275, 316), (375, 316), (440, 352), (462, 398)]
     for x, y in car_outline:
         surface.click(x, y)
-    assert widget.locator(".image-draft circle").count() == 6
+    expect(widget.locator(".image-draft circle")).to_have_count(6)
     surface.click(231, 397)  # near the first corner: closes the outline
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
+    expect(widget.locator(".image-draft circle")).to_have_count(0)
 
     # The sign with the keyboard: a wrong corner is taken back with Backspace, Enter closes.
     page.keyboard.press("3")
+    expect(widget.locator("[data-image-label=sign]")).to_have_attribute("aria-pressed", "true")
     surface.svg.focus()
     surface.keys(("Shift+ArrowRight", 25), ("ArrowRight", 3), ("Shift+ArrowUp", 7))  # (573, 170)
     page.keyboard.press("Space")
@@ -237,27 +263,31 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     page.keyboard.press("Space")
     surface.keys(("Shift+ArrowDown", 5))  # (625, 220): wrong
     page.keyboard.press("Space")
+    expect(widget.locator(".image-draft circle")).to_have_count(3)
     page.keyboard.press("Backspace")
+    expect(widget.locator(".image-draft circle")).to_have_count(2)
     surface.keys(("Shift+ArrowDown", 8), ("ArrowDown", 5))  # (625, 305)
     page.keyboard.press("Space")
     surface.keys(("Shift+ArrowLeft", 5), ("ArrowLeft", 2))  # (573, 305)
     page.keyboard.press("Space")
     shoot(page, "04-polygons-arabic-drawing")
     page.keyboard.press("Enter")
-    assert rows.count() == 2
-    assert rows.nth(1).locator("[data-image-row-label]").inner_text() == "2 sign"
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator("[data-image-row-label]")).to_have_text("2 sign")
     shoot(page, "05-polygons-arabic")
 
     # On a phone: the image is scaled down to the screen, the mouse still lands in image pixels.
     page.set_viewport_size({"width": 420, "height": 900})
     widget.locator("[data-image-label=person]").click()
+    expect(widget.locator("[data-image-label=person]")).to_have_attribute("aria-pressed", "true")
     surface.show()
     assert surface.scale < 0.6
     for x, y in [(504, 199), (536, 199), (536, 325), (504, 325)]:
         surface.click(x, y)
+    expect(widget.locator(".image-draft circle")).to_have_count(4)
     surface.svg.focus()
     page.keyboard.press("Enter")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     shoot(page, "06-polygons-narrow")
     page.set_viewport_size({"width": 1280, "height": 900})
     _submit(page)
@@ -279,31 +309,71 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     # --- Keypoints, back in English ----------------------------------------------------------------
     page.goto("/work?lang=en")
     widget = page.locator("[data-widget=image]")
-    assert widget.get_attribute("data-kind") == "keypoints"
+    expect(widget).to_have_attribute("data-kind", "keypoints")
     surface = Surface(page)
     rows = widget.locator("[data-image-list] li")
+    answer = widget.locator("[data-widget-answer]")
     next_point = widget.locator("[data-image-kp-next]")
-    assert next_point.inner_text() == "Next point: head"
+    hidden_box = widget.locator("[data-image-kp-hidden]")
+    expect(next_point).to_have_text("Next point: head")
 
     surface.click(520, 215)  # head, with the mouse
-    assert next_point.inner_text() == "Next point: left_foot"
+    expect(next_point).to_have_text("Next point: left_foot")
     widget.locator("[data-image-kp-skip]").click()  # the left foot is not placed now
-    assert next_point.inner_text() == "Next point: right_foot"
-    widget.locator("[data-image-kp-hidden]").check()
+    expect(next_point).to_have_text("Next point: right_foot")
+    hidden_box.check()
     surface.click(530, 322)  # the right foot, marked hidden (occluded)
-    assert "Every point of this object is placed or skipped" in next_point.inner_text()
-    assert widget.locator("[data-image-kp-hidden]").is_checked() is False
+    expect(next_point).to_contain_text("Every point of this object is placed or skipped")
+    expect(hidden_box).not_to_be_checked()
 
     # The skipped left foot after all, with the keyboard: choose its name, move the crosshair, Space.
     widget.locator(".image-kp-name", has_text="left_foot").click()
-    assert next_point.inner_text() == "Next point: left_foot"
+    expect(next_point).to_have_text("Next point: left_foot")
     surface.svg.focus()
     surface.keys(("Shift+ArrowRight", 19), ("ArrowRight", 2), ("Shift+ArrowDown", 8), ("ArrowDown", 4))
     page.keyboard.press("Space")
-    assert rows.count() == 1
-    coords = rows.first.locator("[data-image-row-coords]").inner_text()
-    assert "right_foot" in coords and "(hidden)" in coords and "left_foot (512, 324)" in coords
-    assert widget.locator("svg text.image-point-name").count() == 3
+    expect(rows).to_have_count(1)
+    coords = rows.first.locator("[data-image-row-coords]")
+    expect(coords).to_contain_text("left_foot (512, 324)")
+    expect(coords).to_contain_text("right_foot")
+    expect(coords).to_contain_text("(hidden)")
+    expect(widget.locator("svg text.image-point-name")).to_have_count(3)
+    # H right after placing a point is about the next one: the point just placed stays visible.
+    page.keyboard.press("h")
+    expect(hidden_box).to_be_checked()
+    page.keyboard.press("h")
+    expect(hidden_box).not_to_be_checked()
+    assert "visible" not in _keypoint(answer, "left_foot")
+
+    # Each placed point has a toggle in the list for its "hidden (occluded)" flag, with visible text.
+    toggles = rows.first.locator("[data-image-point-toggle]")
+    expect(toggles).to_have_count(3)
+    head_toggle = toggles.filter(has_text="head")
+    foot_toggle = toggles.filter(has_text="right_foot")
+    expect(head_toggle).to_have_text("✓Hidden: \u2068head\u2069")
+    expect(head_toggle).to_have_attribute("aria-pressed", "false")
+    expect(foot_toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggles.filter(has_text="left_foot")).to_have_attribute("aria-pressed", "false")
+    # The visible head is made hidden: pressed, drawn hollow and dashed, "(hidden)" in the list and
+    # on the image, visible false in the answer; the focus stays on its button.
+    head_toggle.click()
+    expect(head_toggle).to_have_attribute("aria-pressed", "true")
+    expect(head_toggle).to_be_focused()
+    expect(widget.locator("svg circle.image-point.is-hidden")).to_have_count(2)
+    expect(widget.locator("svg text.image-point-name", has_text="head")).to_have_text("head (hidden)")
+    expect(widget.locator("svg circle.image-point.is-hidden title").first).to_have_text(
+        "head (520, 215) (hidden)"
+    )
+    expect(coords).to_contain_text("head (520, 215) (hidden)")
+    assert _keypoint(answer, "head")["visible"] is False
+    # The hidden right foot is made visible again, with the keyboard on its button: the key goes.
+    foot_toggle.focus()
+    page.keyboard.press("Enter")
+    expect(foot_toggle).to_have_attribute("aria-pressed", "false")
+    expect(widget.locator("svg circle.image-point.is-hidden")).to_have_count(1)
+    expect(widget.locator("svg text.image-point-name", has_text="right_foot")).to_have_text("right_foot")
+    expect(coords).not_to_contain_text(re.compile(r"right_foot \([^)]*\) \(hidden\)"))
+    assert "visible" not in _keypoint(answer, "right_foot")
     shoot(page, "07-keypoints")
     page.set_viewport_size({"width": 420, "height": 900})
     shoot(page, "08-keypoints-narrow")
@@ -315,10 +385,9 @@ def test_an_annotator_draws_boxes_polygons_and_keypoints_with_mouse_and_keyboard
     [person_points] = stored["keypoints"]
     assert person_points["label"] == "person"
     head, right_foot, left_foot = person_points["points"]
-    assert (
-        head["name"] == "head" and _near(head["x"], 520) and _near(head["y"], 215) and "visible" not in head
-    )
-    assert right_foot["name"] == "right_foot" and right_foot["visible"] is False
+    assert head["name"] == "head" and _near(head["x"], 520) and _near(head["y"], 215)
+    assert head["visible"] is False
+    assert right_foot["name"] == "right_foot" and "visible" not in right_foot
     assert _near(right_foot["x"], 530) and _near(right_foot["y"], 322)
     assert left_foot == {"name": "left_foot", "x": 512, "y": 324}
     shoot(page, "09-done")
@@ -355,16 +424,27 @@ def test_anonymous_keypoints_and_an_image_that_does_not_load(
     page.goto("/work")
     widget = page.locator("[data-widget=image]")
     surface = Surface(page)
-    assert widget.locator("[data-image-kp-names]").count() == 0
-    assert widget.locator("[data-image-kp-skip]").count() == 0
+    expect(widget.locator("[data-image-kp-names]")).to_have_count(0)
+    expect(widget.locator("[data-image-kp-skip]")).to_have_count(0)
+    rows = widget.locator("[data-image-list] li")
     surface.click(282, 400)
     surface.click(412, 400)
+    expect(widget.locator("svg circle.image-point")).to_have_count(2)
     page.keyboard.press("2")
+    expect(widget.locator("[data-image-label=person]")).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("n")
     surface.click(520, 215)
-    rows = widget.locator("[data-image-list] li")
-    assert rows.count() == 2
-    assert rows.nth(1).locator("[data-image-row-label]").inner_text() == "2 person"
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator("[data-image-row-label]")).to_have_text("2 person")
+    # An anonymous point's toggle names it by its place; once hidden, "(hidden)" is written by it.
+    toggle = rows.nth(1).locator("[data-image-point-toggle]")
+    expect(toggle).to_have_text(re.compile(r"^\s*✓Hidden: \u2068\(5[12]\d(\.\d)?, 21\d(\.\d)?\)\u2069\s*$"))
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(widget.locator("svg text.image-point-name")).to_have_text("(hidden)")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(widget.locator("svg text.image-point-name")).to_have_count(0)
     shoot(page, "01-anonymous-keypoints")
     _submit(page)
     [stored] = _answers(app, points["id"])
@@ -372,19 +452,19 @@ def test_anonymous_keypoints_and_an_image_that_does_not_load(
     car, person = stored["keypoints"]
     assert car["label"] == "car" and [sorted(p) for p in car["points"]] == [["x", "y"], ["x", "y"]]
     assert _near(car["points"][0]["x"], 282) and _near(car["points"][1]["x"], 412)
-    assert person["label"] == "person" and len(person["points"]) == 1
+    assert person["label"] == "person" and [sorted(p) for p in person["points"]] == [["x", "y"]]
 
     # A dead link: a notice with the URL instead of the image, and no "nothing to mark" answer.
     widget = page.locator("[data-widget=image]")
     notice = widget.locator("[data-image-failed]")
-    notice.wait_for(state="visible")
-    assert dead["image_url"] in notice.inner_text()
-    assert widget.locator("[data-image-stage]").is_hidden()
-    assert widget.locator("[data-widget-answer]").input_value() == ""
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text(dead["image_url"])
+    expect(widget.locator("[data-image-stage]")).to_be_hidden()
+    expect(widget.locator("[data-widget-answer]")).to_have_value("")
     shoot(page, "02-image-not-loaded")
     with page.expect_navigation():
         page.locator("[data-submit]").click()
-    assert "Give an answer before submitting." in page.locator(".error-summary").inner_text()
+    expect(page.locator(".error-summary")).to_contain_text("Give an answer before submitting.")
     with page.expect_navigation():
         page.locator("[data-skip]").click()
     assert _answers(app, broken["id"]) == [None]

@@ -1,8 +1,9 @@
 """An annotator paints segmentation masks on a street scene in a real browser: a car with the
 mouse, a person with the keyboard, part of the car erased, a stray stroke undone. The stored
-answer is decoded here from its run-length encoding and checked pixel by pixel. A second item is
-painted in the Arabic (right-to-left) interface on a 420-pixel-wide screen, where one label's paint
-takes over another's, and a refused submit brings the painted masks back."""
+answer is decoded here from its run-length encoding and checked pixel by pixel, and undo and redo
+take the stray stroke away and bring it back. A second item is painted in the Arabic
+(right-to-left) interface on a 420-pixel-wide screen, where one label's paint takes over
+another's, and a refused submit brings the painted masks back."""
 
 from __future__ import annotations
 
@@ -134,11 +135,53 @@ def test_an_annotator_paints_masks_with_the_mouse_and_the_keyboard(
     )
     assert widget.locator('[data-mask-tag="car"]').is_visible()
 
-    # A stray stroke in the sky, undone with Ctrl+Z (the surface has the focus after painting).
+    # A stray stroke in the sky, undone with Ctrl+Z (the surface has the focus after painting),
+    # redone with Ctrl+Y, the buttons and Ctrl+Shift+Z, and undone again.
+    undo_button = widget.locator("[data-mask-undo]")
+    redo_button = widget.locator("[data-mask-redo]")
+    car_legend = widget.locator('[data-mask-legend="car"] [data-mask-area]')
+    car_painted = masks["car"].area
+    assert undo_button.is_enabled() and redo_button.is_disabled()
+    assert redo_button.get_attribute("aria-keyshortcuts") == "Control+Y Control+Shift+Z"
+    assert redo_button.inner_text().split() == ["Redo", "Ctrl+Y"]
     _drag(page, [(80, 80), (120, 100)])
-    assert (100, 90) in _current(page)["car"]
+    with_stray = _current(page)["car"]
+    assert (100, 90) in with_stray and with_stray.area > car_painted
+    assert redo_button.is_disabled()
+
+    def stray_is_painted(painted: bool) -> None:
+        car = _current(page)["car"]
+        assert ((100, 90) in car) is painted
+        assert car.area == (with_stray.area if painted else car_painted)
+        assert car_legend.inner_text() == f"{car.area:,} px painted"
+        assert redo_button.is_disabled() is painted
+
     page.keyboard.press("Control+z")
-    assert (100, 90) not in _current(page)["car"]
+    stray_is_painted(False)
+    page.keyboard.press("Control+y")
+    stray_is_painted(True)
+    assert (260, 370) in _current(page)["car"]  # the first stroke was never touched
+    undo_button.click()
+    stray_is_painted(False)
+    redo_button.click()
+    stray_is_painted(True)
+    # The Redo button, disabled under the focus, hands it to Undo rather than to the page.
+    assert page.evaluate("document.activeElement.matches('[data-mask-undo]')")
+    page.keyboard.press("Control+z")
+    stray_is_painted(False)
+    page.keyboard.press("Control+Shift+KeyZ")
+    stray_is_painted(True)
+    page.keyboard.press("Control+z")
+    stray_is_painted(False)
+    # A new stroke leaves nothing to redo: Ctrl+Y brings the stray stroke back no more.
+    _drag(page, [(150, 60), (120, 100)])
+    assert redo_button.is_disabled()
+    page.keyboard.press("Control+y")
+    car = _current(page)["car"]
+    assert (140, 70) in car and (90, 85) not in car
+    page.keyboard.press("Control+z")
+    assert _current(page)["car"].area == car_painted
+    canvas.focus()
 
     # The person, with the keyboard: 2 chooses the label, the arrows bring the brush to the head,
     # Space held while moving down paints the body.

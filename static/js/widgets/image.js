@@ -139,6 +139,7 @@ function init(root) {
   const kpNext = root.querySelector("[data-image-kp-next]");
   const kpNames = root.querySelector("[data-image-kp-names]");
   const kpHidden = root.querySelector("[data-image-kp-hidden]");
+  const toggleTemplate = root.querySelector("template[data-image-point-toggle]");
 
   const state = {
     label: labelButtons[0]?.dataset.imageLabel ?? "",
@@ -350,9 +351,15 @@ function init(root) {
             class: p.visible === false ? "image-point is-hidden" : "image-point",
             "data-point": pointIndex,
           });
+          // What a pointer resting on the point shows: its name or place, and whether it is hidden.
+          const title = svgElement("title");
+          title.textContent = pointText(p);
+          circle.append(title);
           group.append(circle);
-          if (p.name !== undefined) {
-            const content = p.visible === false ? `${p.name} ${words.hiddenPoint}` : p.name;
+          if (p.name !== undefined || p.visible === false) {
+            // An anonymous hidden point is written "(hidden)", so the hollow dashed ring is not the only cue.
+            const content = p.name === undefined ? words.hiddenPoint
+              : p.visible === false ? `${p.name} ${words.hiddenPoint}` : p.name;
             // Written after the point, or before it when it would leave the image at the right.
             const before = p.x + 7 * k + textWidth(content, 11 * k) > W;
             const name = svgElement("text", {
@@ -414,11 +421,42 @@ function init(root) {
       return fill(words.polygon, { count: fmt(shape.points.length), points });
     }
     if (!shape.points.length) return words.noPoints;
-    return shape.points.map((p) => {
-      const at = `(${fmt(p.x)}, ${fmt(p.y)})`;
-      const text = p.name !== undefined ? `${p.name} ${at}` : at;
-      return p.visible === false ? `${text} ${words.hiddenPoint}` : text;
-    }).join("; ");
+    return shape.points.map(pointText).join("; ");
+  }
+
+  // One keypoint as text: "head (520, 215)", followed by "(hidden)" when it is occluded.
+  function pointText(p) {
+    const at = `(${fmt(p.x)}, ${fmt(p.y)})`;
+    const text = p.name !== undefined ? `${p.name} ${at}` : at;
+    return p.visible === false ? `${text} ${words.hiddenPoint}` : text;
+  }
+
+  // Keypoints: a placed point's "hidden (occluded)" flag is turned on or off from the list.
+  function toggleHidden(index, pointIndex) {
+    const point = shapes[index]?.points[pointIndex];
+    if (!point) return;
+    if (point.visible === false) delete point.visible;
+    else point.visible = false;
+    save();
+    draw();
+    say(pointText(point));
+    // The list was drawn anew: the focus goes to the same point's button, to toggle it back at once.
+    list.querySelector(`[data-image-point-toggle][data-shape="${index}"][data-point="${pointIndex}"]`)?.focus();
+  }
+
+  function pointToggles(shape, index) {
+    return shape.points.map((p, pointIndex) => {
+      const button = toggleTemplate.content.firstElementChild.cloneNode(true);
+      button.dataset.shape = String(index);
+      button.dataset.point = String(pointIndex);
+      const hidden = p.visible === false;
+      button.setAttribute("aria-pressed", String(hidden));
+      // The name, or the place of an anonymous point, kept apart from the words around it (bidi isolate).
+      const which = p.name !== undefined ? p.name : `(${fmt(p.x)}, ${fmt(p.y)})`;
+      button.querySelector("[data-image-point-toggle-text]").textContent = fill(words.hiddenToggle, { point: `\u2068${which}\u2069` });
+      button.addEventListener("click", () => toggleHidden(index, pointIndex));
+      return button;
+    });
   }
 
   function drawList() {
@@ -432,6 +470,11 @@ function init(root) {
       row.querySelector(".image-swatch").style.background = colorOf.get(shape.label) ?? COLORS[COLORS.length - 1];
       row.querySelector("[data-image-row-label]").textContent = shapeName(index);
       row.querySelector("[data-image-row-coords]").textContent = coordinates(shape);
+      const toggles = row.querySelector("[data-image-row-points]");
+      if (toggles && toggleTemplate) {
+        toggles.replaceChildren(...pointToggles(shape, index));
+        toggles.hidden = shape.points.length === 0;
+      }
       const names = { label: shape.label, number: fmt(index + 1) };
       const select = row.querySelector("[data-image-select]");
       select.setAttribute("aria-label", fill(words.selectLabel, names));

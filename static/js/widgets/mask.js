@@ -18,7 +18,7 @@ const percent = new Intl.NumberFormat(lang, { numberingSystem: "latn", style: "p
 
 /** Larger images are left to the JSON field: the bitmaps and the canvas would not fit. */
 const MAX_PIXELS = 40_000_000;
-/** Undo keeps the pixels under each stroke's bounding box, up to this many bytes in all. */
+/** Undo and redo keep the pixels under each stroke's bounding box, up to this many bytes in all. */
 const UNDO_BYTES = 64 * 1024 * 1024;
 const SAVE_DELAY_MS = 150;
 
@@ -197,8 +197,9 @@ function setup(widget) {
     cursorX: Math.floor(width / 2),
     cursorY: Math.floor(height / 2),
     stroke: null, // {before, x0, y0, x1, y1, lastX, lastY, pointer}
-    undo: [],
-    undoBytes: 0,
+    undo: [], // {region, x0, y0, x1, y1}: the pixels of the box before the step
+    redo: [], // the same, holding the pixels of the box after the step
+    historyBytes: 0, // of both stacks
     dirty: null,
     frame: 0,
     saveTimer: 0,
@@ -282,10 +283,39 @@ function setup(widget) {
     const w = x1 - x0 + 1;
     const region = new Bitmap(w * (y1 - y0 + 1));
     for (let y = y0; y <= y1; y += 1) region.set(before.subarray(y * width + x0, y * width + x1 + 1), (y - y0) * w);
+    // A new change ends what could be redone.
+    for (const step of state.redo) state.historyBytes -= step.region.byteLength;
+    state.redo = [];
     state.undo.push({ region, x0, y0, x1, y1 });
-    state.undoBytes += region.byteLength;
-    while (state.undoBytes > UNDO_BYTES && state.undo.length > 1) state.undoBytes -= state.undo.shift().region.byteLength;
-    undoButton.disabled = false;
+    state.historyBytes += region.byteLength;
+    while (state.historyBytes > UNDO_BYTES && state.undo.length > 1) state.historyBytes -= state.undo.shift().region.byteLength;
+    updateHistoryButtons();
+  }
+
+  function updateHistoryButtons() {
+    const focused = document.activeElement;
+    undoButton.disabled = state.undo.length === 0;
+    redoButton.disabled = state.redo.length === 0;
+    // A button disabled under the keyboard focus would drop it to the page: keep it in the widget.
+    if ((focused === undoButton || focused === redoButton) && focused.disabled) {
+      const other = focused === undoButton ? redoButton : undoButton;
+      (other.disabled ? canvas : other).focus({ preventScroll: true });
+    }
+  }
+
+  // Exchange a step's saved pixels with those of the map in its box: the step then holds what
+  // the box held, ready to go the other way (undo to redo and back).
+  function swapStep(step) {
+    const w = step.x1 - step.x0 + 1;
+    const here = new Bitmap(w);
+    for (let y = step.y0; y <= step.y1; y += 1) {
+      const row = map.subarray(y * width + step.x0, y * width + step.x1 + 1);
+      const saved = step.region.subarray((y - step.y0) * w, (y - step.y0 + 1) * w);
+      here.set(row);
+      row.set(saved);
+      saved.set(here);
+    }
+    markDirty(step.x0, step.y0, step.x1, step.y1);
   }
 
   function endStroke() {
@@ -300,13 +330,19 @@ function setup(widget) {
     if (state.stroke) endStroke();
     const step = state.undo.pop();
     if (!step) return;
-    state.undoBytes -= step.region.byteLength;
-    const w = step.x1 - step.x0 + 1;
-    for (let y = step.y0; y <= step.y1; y += 1) {
-      map.set(step.region.subarray((y - step.y0) * w, (y - step.y0 + 1) * w), y * width + step.x0);
-    }
-    markDirty(step.x0, step.y0, step.x1, step.y1);
-    undoButton.disabled = state.undo.length === 0;
+    swapStep(step);
+    state.redo.push(step);
+    updateHistoryButtons();
+    scheduleSave();
+  }
+
+  function redo() {
+    if (state.stroke) endStroke(); // a stroke in progress is a new change: nothing is left to redo
+    const step = state.redo.pop();
+    if (!step) return;
+    swapStep(step);
+    state.undo.push(step);
+    updateHistoryButtons();
     scheduleSave();
   }
 
@@ -378,6 +414,7 @@ function setup(widget) {
   const opacityInput = widget.querySelector("[data-mask-opacity]");
   const opacityOut = widget.querySelector("[data-mask-opacity-out]");
   const undoButton = widget.querySelector("[data-mask-undo]");
+  const redoButton = widget.querySelector("[data-mask-redo]");
 
   function chooseLabel(index) {
     state.label = index;
@@ -410,6 +447,7 @@ function setup(widget) {
   sizeInput.addEventListener("input", () => setSize(Number(sizeInput.value)));
   opacityInput.addEventListener("input", () => setOpacity(Number(opacityInput.value)));
   undoButton.addEventListener("click", undo);
+  redoButton.addEventListener("click", redo);
   widget.querySelector("[data-mask-clear]").addEventListener("click", clearLabel);
 
   // --- the brush cursor ----------------------------------------------------------------------------
@@ -500,13 +538,18 @@ function setup(widget) {
     }
   });
 
-  // Ctrl+Z (Cmd+Z) anywhere in the widget but a text field undoes the last stroke.
+  // Anywhere in the widget but a text field, Ctrl+Z (Cmd+Z) undoes the last change; Ctrl+Y and
+  // Ctrl+Shift+Z (Cmd+Y, Cmd+Shift+Z) redo it. The letter is the one typed (Z and Y swap places
+  // on some keyboards), or the key's place when the layout types no Latin letter.
   widget.addEventListener("keydown", (event) => {
-    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
-    if (event.code !== "KeyZ" && event.key.toLowerCase() !== "z") return;
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
     if (event.target instanceof HTMLTextAreaElement) return;
+    const typed = /^[a-z]$/i.test(event.key) ? event.key.toLowerCase() : "";
+    const letter = typed || (/^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : "");
+    if (letter === "z" && !event.shiftKey) undo();
+    else if ((letter === "z" && event.shiftKey) || (letter === "y" && !event.shiftKey)) redo();
+    else return;
     event.preventDefault();
-    undo();
   });
 
   chooseLabel(1);
