@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from marketplace.accounts.models import Role
@@ -37,11 +37,11 @@ from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.answer_forms import (
     JSON_WIDGETS,
     SHORTCUT_KEYS,
-    parse_json_answer,
-    parse_number,
-    parse_spans,
+    answer_from_fields,
+    posted_widget_values,
     rating_choices,
     rating_scale,
+    widget_values,
 )
 from marketplace.web.auth import roles_required
 from marketplace.web.errors import Conflict
@@ -53,24 +53,11 @@ MAX_COMMENT_CHARS = 2000
 
 
 class AnswerForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
-    """The answer to one item. Labels are not checked here: the service checks them against the
-    project's ontology, so the page and the API refuse the same answers with the same message."""
+    """What goes with the answer to one item. The answer itself is posted by the task type's widget
+    (templates/widgets/) and read by ``answer_from_fields``, as on the exam and the review page;
+    the service checks it against the ontology, so the page and the API refuse the same answers
+    with the same message."""
 
-    label = RadioField(_l("Label"), validate_choice=False)
-    labels = SelectMultipleField(_l("Labels"), validate_choice=False)
-    #: NER: ``{"spans": [...]}`` in code points. work.js keeps it up to date and hides it; without
-    #: JavaScript the annotator types it, so the task can still be done.
-    spans = TextAreaField(
-        _l("Entities, as JSON"),
-        render_kw={"rows": 4, "dir": "ltr", "spellcheck": "false", "data-ner-answer": ""},
-    )
-    #: The other drawing and editing widgets (JSON_WIDGETS): the same idea as ``spans``.
-    answer = TextAreaField(
-        _l("Answer, as JSON"),
-        render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false", "data-widget-answer": ""},
-    )
-    preference = RadioField(_l("Preference"), validate_choice=False)
-    rating = RadioField(_l("Rating"), validate_choice=False)
     edge_case = BooleanField(_l("Flag as an edge case (a reviewer will look at it)"))
     comment = TextAreaField(
         _l("Comment for reviewers (optional)"),
@@ -133,9 +120,12 @@ def _render_item(
     grouped = _errors_by_field(errors or [])
     task_type = data["project"]["task_type"]
     config = get_task_type(task_type).with_defaults(data["project"]["task_config"] or {})
-    form = form or AnswerForm(formdata=None)
-    if task_type == "ner" and not form.spans.data:
-        form.spans.data = '{"spans": []}'
+    name = _answer_field(task_type)
+    if form is None:
+        selected, text = widget_values(task_type, None)
+    else:  # shown again as posted, so nothing is lost
+        selected, text = posted_widget_values(task_type, request.form.get, request.form.getlist, name)
+        text = text or widget_values(task_type, None)[1]
     return render_template(
         "work/item.html",
         assignment=data,
@@ -143,7 +133,10 @@ def _render_item(
         project=data["project"],
         json_widget=JSON_WIDGETS.get(task_type),
         multi=data["project"]["task_type"] == "multi_label_classification",
-        form=form,
+        form=form or AnswerForm(formdata=None),
+        answer_name=name,
+        selected=selected,
+        answer_text=text,
         config=config,
         rating_choices=rating_choices(config) if task_type == "rating" else [],
         scale=rating_scale(config) if task_type == "rating" else None,
@@ -188,35 +181,43 @@ def next_task() -> ResponseReturnValue:
     return _render_item(assignments[0])
 
 
-def _answer(form: AnswerForm, task_type: str) -> dict[str, Any] | FieldError:
+#: The answer form's field for each task type (the exam and the review page post one name).
+_ANSWER_FIELDS = {
+    "multi_label_classification": "labels",
+    "ner": "spans",
+    "pairwise_preference": "preference",
+    "rating": "rating",
+}
+
+
+def _answer_field(task_type: str) -> str:
+    return _ANSWER_FIELDS.get(task_type, "answer" if task_type in JSON_WIDGETS else "label")
+
+
+def _answer(task_type: str) -> dict[str, Any] | FieldError:
     """The answer the form carries, or why there is none (nothing chosen, unreadable JSON).
 
-    Only the shape is read here; whether the answer is right for the item (labels, offsets, the
-    scale) is left to ``validate_answer`` in the service, so the page and the API agree.
+    Read by the same ``answer_from_fields`` as the exam and the review page; this page only says
+    what a blank field means for each task type. Whether the answer is right for the item
+    (labels, offsets, the scale) is left to ``validate_answer`` in the service, so the page and
+    the API agree.
     """
+    answer = answer_from_fields(task_type, request.form.get, request.form.getlist, _answer_field(task_type))
+    if isinstance(answer, FieldError):
+        return FieldError("answer", answer.code, answer.message)
+    if answer is not None:
+        return answer
     if task_type == "multi_label_classification":
-        return {"labels": list(form.labels.data or [])}
+        return {"labels": []}  # no label applies
     if task_type == "ner":
-        return parse_spans(form.spans.data)
-    if task_type in JSON_WIDGETS:
-        return parse_json_answer(form.answer.data, "answer")
+        return {"spans": []}  # the text names nothing
     if task_type == "pairwise_preference":
-        if not form.preference.data:
-            return FieldError(
-                "answer.preference", "required", _("Choose the better response before submitting.")
-            )
-        return {"preference": form.preference.data}
+        return FieldError("answer", "required", _("Choose the better response before submitting."))
     if task_type == "rating":
-        raw = form.rating.data or ""
-        if not raw.strip():
-            return FieldError("answer.rating", "required", _("Choose a rating before submitting."))
-        number = parse_number(raw)
-        if number is None:
-            return FieldError("answer.rating", "type", _("The rating must be a number."))
-        return {"rating": number}
-    if not form.label.data:
-        return FieldError("answer.label", "required", _("Choose a label before submitting."))
-    return {"label": form.label.data}
+        return FieldError("answer", "required", _("Choose a rating before submitting."))
+    if task_type in JSON_WIDGETS:
+        return FieldError("answer", "required", _("Give an answer before submitting."))
+    return FieldError("answer", "required", _("Choose a label before submitting."))
 
 
 def _seconds(raw: str | None) -> int | None:
@@ -234,7 +235,7 @@ def submit(assignment_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         errors = [FieldError(name, "invalid", str(m)) for name, ms in form.errors.items() for m in ms]
         return _render_item(assignment, form, errors=errors, status=400, error_title=_not_saved())
-    answer = _answer(form, task_type)
+    answer = _answer(task_type)
     if isinstance(answer, FieldError):
         return _render_item(assignment, form, errors=[answer], status=400, error_title=_not_saved())
     try:

@@ -66,7 +66,7 @@ def rating_scale(config: Mapping[str, Any]) -> tuple[str, str]:
     return format_number(config["min"]), format_number(config["max"])
 
 
-def parse_number(raw: str) -> int | float | None:
+def _parse_number(raw: str) -> int | float | None:
     """A posted rating as JSON would carry it (an int when whole), or None if it is no number."""
     try:
         value = float(raw.strip().replace(",", "."))
@@ -77,11 +77,8 @@ def parse_number(raw: str) -> int | float | None:
     return int(value) if value.is_integer() else value
 
 
-def parse_spans(raw: str | None, field: str = "answer.spans") -> dict[str, Any] | FieldError:
-    """NER spans from the widget's textarea; empty means "no entity in this text"."""
-    text = (raw or "").strip()
-    if not text:
-        return {"spans": []}
+def _parse_spans(text: str, field: str) -> dict[str, Any] | FieldError:
+    """NER spans from the widget's textarea (not blank)."""
     try:
         parsed = json.loads(text)
     except ValueError:
@@ -91,11 +88,8 @@ def parse_spans(raw: str | None, field: str = "answer.spans") -> dict[str, Any] 
     return {str(k): v for k, v in parsed.items()} if isinstance(parsed, dict) else {"spans": parsed}
 
 
-def parse_json_answer(raw: str | None, field: str = "answer") -> dict[str, Any] | FieldError:
-    """A drawing or transcription widget's answer: one JSON object."""
-    text = (raw or "").strip()
-    if not text:
-        return FieldError(field, "required", _("Give an answer before submitting."))
+def _parse_json_answer(text: str, field: str) -> dict[str, Any] | FieldError:
+    """A drawing or transcription widget's answer (not blank): one JSON object."""
     try:
         parsed = json.loads(text)
     except ValueError:
@@ -131,7 +125,7 @@ def answer_from_fields(
         raw = (get(name) or "").strip()
         if not raw:
             return None
-        number = parse_number(raw)
+        number = _parse_number(raw)
         if number is None:
             return FieldError(name, "type", _("The rating must be a number."))
         return {"rating": number}
@@ -139,8 +133,8 @@ def answer_from_fields(
     if not raw:
         return None
     if task_type == "ner":
-        return parse_spans(raw, name)
-    return parse_json_answer(raw, name)
+        return _parse_spans(raw, name)
+    return _parse_json_answer(raw, name)
 
 
 def widget_values(task_type: str, answer: Mapping[str, Any] | None) -> tuple[list[str] | str | None, str]:
