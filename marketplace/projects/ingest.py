@@ -251,6 +251,18 @@ def parse_upload(upload: Upload, task_type: str) -> ParsedUpload:
     raise ValueError(f"unknown upload format {upload.format!r}")
 
 
+def read_json_records(upload: Upload) -> tuple[list[Any], list[FieldError]]:
+    """The records of a JSON or JSON Lines upload as plain values, and the problems reading it (the
+    document's, then one per line that is not JSON), for uploads that are not items: gold sets.
+    Raises InvalidInput for text that is not UTF-8."""
+    text = _decode(upload.content)
+    parsed = _parse_json(text) if upload.format == FORMAT_JSON else _parse_jsonl(text)
+    unreadable = [record.unreadable for record in parsed.records if record.unreadable is not None]
+    return [
+        record.value for record in parsed.records if record.unreadable is None
+    ], parsed.errors + unreadable
+
+
 def _parse_deadline(value: Any, field_path: str, errors: list[FieldError]) -> datetime | None:
     if value is None:
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +18,7 @@ from wtforms import SubmitField
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
 from marketplace.i18n import current_locale_tag
+from marketplace.projects import ingest
 from marketplace.projects import service as projects
 from marketplace.projects.models import Project
 from marketplace.qualification import service
@@ -170,39 +170,11 @@ def ops_change(qualification_id: int, action: str) -> ResponseReturnValue:
 
 
 class GoldUploadForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
-    """A file of gold items in the API's shape: ``{"items": [...]}``, a JSON list, or JSON Lines."""
+    """A file of gold items in the API's shape: ``{"items": [...]}`` or a JSON list in a .json file,
+    one item per line in a .jsonl file (read by the items upload's parser)."""
 
     file = FileField(_l("File of gold items"), validators=[FileRequired()])
     submit = SubmitField(_l("Add gold items"))
-
-
-def _gold_records(raw: bytes) -> tuple[list[Any], list[FieldError]]:
-    """The records of an uploaded gold file, or why it cannot be read (per line for JSON Lines)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [FieldError("file", "encoding", _("The file must be UTF-8 text."))]
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("items"), list):
-        return list(document["items"]), []
-    if isinstance(document, list):
-        return document, []
-    records: list[Any] = []
-    errors: list[FieldError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            message = _("Line %(number)s is not valid JSON.", number=number)
-            errors.append(FieldError(f"line {number}", "invalid_json", message))
-    if not records and not errors:
-        errors.append(FieldError("file", "empty", _("The file holds no gold items.")))
-    return records, errors
 
 
 def _gold_page(project: Project, form: GoldUploadForm | None = None,
@@ -243,7 +215,15 @@ def upload_gold(project_id: str) -> ResponseReturnValue:
     form = GoldUploadForm()
     if not form.validate_on_submit():
         return _gold_page(project, form, status=400)
-    records, problems = _gold_records(form.file.data.read())
+    part = form.file.data
+    fmt = ingest.format_for(part.mimetype, part.filename)
+    if fmt not in {ingest.FORMAT_JSON, ingest.FORMAT_JSONL}:
+        problem = FieldError("file", "unsupported_media_type", _("Upload a .json or .jsonl file."))
+        return _gold_page(project, form, [problem], 415)
+    try:
+        records, problems = ingest.read_json_records(ingest.Upload(fmt, part.read()))
+    except InvalidInput as exc:
+        return _gold_page(project, form, exc.errors, exc.status)
     problems = problems or schema_errors(GOLD_UPLOAD_SCHEMA, {"items": records})
     if problems:
         return _gold_page(project, form, problems, 400)

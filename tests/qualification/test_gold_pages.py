@@ -92,6 +92,11 @@ def test_a_bad_gold_file_adds_nothing_and_says_why_in_the_callers_language(
     assert response.status_code == 400
     assert "La línea 2 no es JSON válido." in response.get_data(as_text=True)
 
+    response = _upload(client, path, json.dumps(GOOD), name="gold.csv")
+    assert response.status_code == 415 and "Suba un archivo .json o .jsonl." in response.get_data(
+        as_text=True
+    )
+
     wrong_label = [GOOD[0], {**GOOD[1], "answer": {"label": "furious"}}]
     response = _upload(client, path, json.dumps({"items": wrong_label}), name="gold.json")
     page = response.get_data(as_text=True)
