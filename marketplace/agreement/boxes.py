@@ -3,7 +3,7 @@
 Boxes of one label are clustered across annotators so that a cluster holds at most one box per
 annotator (an annotator who drew two boxes on one object meant two objects). Annotators are taken
 in order of decreasing weight (then id); each one's boxes are matched to the clusters so far by the
-Hungarian method (``qualification.matching.match_pairs``: the most pairs with
+Hungarian method (``tasktypes.comparison.matching.match_pairs``: the most pairs with
 ``IoU(box, cluster box) ≥ threshold``, then the largest total IoU), and an unmatched box starts a
 new cluster. A cluster's box is the weighted mean of its members' corners::
 
@@ -14,7 +14,7 @@ A cluster is kept when its members carry more than half the weight of *all* anno
 et al., "Weighted boxes fusion", 2021) averages boxes the same way; it clusters one model's boxes
 by score, we cluster people's boxes with one vote each.
 
-IoU is the PASCAL VOC overlap, ``area(A ∩ B) / area(A ∪ B)`` (``qualification.geometry``).
+IoU is the PASCAL VOC overlap, ``area(A ∩ B) / area(A ∪ B)`` (``tasktypes.comparison.geometry``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from marketplace.qualification.geometry import box_iou_matrix, boxes_array
-from marketplace.qualification.matching import match_pairs
+from marketplace.tasktypes.comparison.geometry import box_iou_matrix, boxes_array
+from marketplace.tasktypes.comparison.matching import match_pairs
 
 #: IoU a box needs with a cluster's box to join it (PASCAL VOC's match criterion).
 DEFAULT_CLUSTER_IOU: Final = 0.5

@@ -17,7 +17,7 @@ consensus answer, and the raw agreement ``r`` its confidence comes from:
 * image_bounding_box — ``box_clustering``: fused boxes of the IoU clusters a majority drew; ``r`` =
   mean decisiveness over clusters.
 * image_polygon, image_keypoints, segmentation_mask — ``medoid``: the answer most similar to all
-  the others, similarity being the task type's gold scorer; ``r`` = its mean similarity.
+  the others, similarity being the task type's answer comparison; ``r`` = its mean similarity.
 * Across a batch of classification items, :func:`dawid_skene_consensus`: the label with the highest
   posterior under Dawid–Skene; confidence = that posterior.
 
@@ -50,9 +50,10 @@ confidence 0. A tie for the top (two labels, A against B): ``answer=None``, ``re
 confidence the tied candidates' share, the tied candidates in ``support["tied"]``. A plurality
 without a majority: the plurality winner as ``answer`` (the best candidate), ``resolved=False``.
 
-**Agreement** maps every annotator to the score of their answer against the consensus answer, with
-the gold-answer scorer of the task type (``qualification.scoring``: exact match, Jaccard, span F1,
-rating tolerance, 1 − WER, box F1...); Dawid–Skene gives the posterior probability of the label
+**Agreement** maps every annotator to the comparison of their answer with the consensus answer,
+by the task type's answer comparison, the one gold scoring uses (``tasktypes.comparison.answers``:
+exact match, Jaccard, span F1, rating tolerance, 1 − WER, box F1...); Dawid–Skene gives the
+posterior probability of the label
 each annotator chose. Empty when there is no consensus answer: a tie says nothing about who was
 right.
 """
@@ -79,8 +80,7 @@ from marketplace.agreement.dawid_skene import (
 from marketplace.agreement.medoid import weighted_medoid
 from marketplace.agreement.transcripts import joined_transcript, transcript_distances
 from marketplace.agreement.weighted import weighted_median, weighted_quantile
-from marketplace.qualification.scoring import score_answer
-from marketplace.qualification.text_metrics import Unit
+from marketplace.tasktypes.comparison.answers import compare_answers, transcript_unit_setting
 
 #: Answers of one item by annotator id, each valid for the item's task type.
 Answers = Mapping[int, Mapping[str, Any]]
@@ -96,7 +96,6 @@ PSEUDO_ANSWERS: Final = 1.0
 NEUTRAL_WEIGHT: Final = 0.5
 #: Slack when comparing weights and shares (sums of floats).
 _EPSILON: Final = 1e-9
-_TRANSCRIPT_UNITS: Final[Mapping[str, Unit]] = MappingProxyType({"wer": "word", "cer": "character"})
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ def _agreement(
     if answer is None:
         return {}
     return {
-        annotator: score_answer(task_type, given, answer, payload, config, language).value
+        annotator: compare_answers(task_type, given, answer, payload, config, language).value
         for annotator, given in answers.items()
     }
 
@@ -553,9 +552,8 @@ def transcript_consensus(
     method = "transcript_medoid"
     if not answers:
         return _no_answers(method)
-    forced = (config or {}).get("transcript_metric")
-    unit = _TRANSCRIPT_UNITS.get(str(forced)) if forced else None
     w = answer_weights(answers, weights)
+    unit = transcript_unit_setting(config)
     annotators = sorted(answers)
     texts = [joined_transcript(answers[a]) for a in annotators]
     distances = transcript_distances(texts, language, unit)
@@ -574,7 +572,7 @@ def transcript_consensus(
     )
 
 
-def _scorer_medoid(task_type: str) -> ConsensusMethod:
+def _comparison_medoid(task_type: str) -> ConsensusMethod:
     def consensus(
         answers: Answers,
         weights: Mapping[int, float] | None = None,
@@ -585,8 +583,8 @@ def _scorer_medoid(task_type: str) -> ConsensusMethod:
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
         min_answers: int = MIN_ANSWERS,
     ) -> Consensus:
-        """The answer most similar to the others, similarity being the task type's gold scorer
-        averaged both ways (``(s(a, b) + s(b, a)) / 2``: polygon F1 at IoU ≥ 0.5, keypoint F1 at
+        """The answer most similar to the others, similarity being the task type's answer
+        comparison averaged both ways (``(s(a, b) + s(b, a)) / 2``: polygon F1 at IoU ≥ 0.5, keypoint F1 at
         OKS ≥ 0.5, mean mask IoU); ``r`` = its weighted mean similarity to the others."""
         if not answers:
             return _no_answers("medoid")
@@ -597,8 +595,8 @@ def _scorer_medoid(task_type: str) -> ConsensusMethod:
         for i in range(n):
             for j in range(i + 1, n):
                 first, second = answers[annotators[i]], answers[annotators[j]]
-                there = score_answer(task_type, first, second, payload, config, language).value
-                back = score_answer(task_type, second, first, payload, config, language).value
+                there = compare_answers(task_type, first, second, payload, config, language).value
+                back = compare_answers(task_type, second, first, payload, config, language).value
                 distances[i, j] = distances[j, i] = 1.0 - (there + back) / 2
         return _medoid_consensus(
             task_type,
@@ -764,9 +762,9 @@ CONSENSUS_METHODS: Final[Mapping[str, ConsensusMethod]] = MappingProxyType(
         "pairwise_preference": pairwise_consensus,
         "audio_transcription": transcript_consensus,
         "image_bounding_box": box_consensus,
-        "image_polygon": _scorer_medoid("image_polygon"),
-        "image_keypoints": _scorer_medoid("image_keypoints"),
-        "segmentation_mask": _scorer_medoid("segmentation_mask"),
+        "image_polygon": _comparison_medoid("image_polygon"),
+        "image_keypoints": _comparison_medoid("image_keypoints"),
+        "segmentation_mask": _comparison_medoid("segmentation_mask"),
     }
 )
 

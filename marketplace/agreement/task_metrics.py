@@ -4,8 +4,9 @@ Each pairwise function has the shape ``(answer_a, answer_b, payload, config, lan
 None``: a value in [0, 1], 1 when the two answers are the same; None when the pair says nothing
 (an answer without the field compared, or a pair left out by the project's rules). All are
 *symmetric*: swapping the two answers gives the same value, since neither annotator is the
-reference. The building blocks are the qualification metrics (``marketplace.qualification``:
-``spans``, ``geometry``, ``matching``, ``keypoints``, ``text_metrics``).
+reference. The building blocks are the task types' answer comparison
+(``marketplace.tasktypes.comparison``: the shape similarities, span counts and transcript
+normalisation of ``answers``, ``spans`` and ``text``), which gold scoring uses too.
 
 ================================  ==============================================================
 task type                         pairwise agreement
@@ -37,24 +38,21 @@ from typing import Any, Final, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from marketplace.qualification.geometry import (
-    box_iou_matrix,
-    boxes_array,
-    points_array,
-    polygon_iou,
-    rle_runs,
-    runs_overlap,
+from marketplace.tasktypes.comparison.answers import (
+    ShapeSimilarity,
+    box_similarity,
+    keypoint_similarity,
+    label_jaccard,
+    mask_overlaps,
+    ner_match_mode,
+    polygon_similarity,
+    preference_credit,
+    transcript_text,
+    transcript_unit_setting,
 )
-from marketplace.qualification.keypoints import DEFAULT_KEYPOINT_K, gold_area, object_keypoint_similarity
-from marketplace.qualification.matching import match_pairs, same_label, threshold_setting
-from marketplace.qualification.scoring import (
-    DEFAULT_IOU_THRESHOLD,
-    DEFAULT_OKS_THRESHOLD,
-    FALLBACK_KEYPOINT_AREA_SHARE,
-    TIE_CREDIT,
-)
-from marketplace.qualification.spans import SpanMode, span_counts
-from marketplace.qualification.text_metrics import (
+from marketplace.tasktypes.comparison.matching import match_pairs
+from marketplace.tasktypes.comparison.spans import SpanMode, span_counts
+from marketplace.tasktypes.comparison.text import (
     Unit,
     edit_counts,
     normalize_transcript,
@@ -104,9 +102,7 @@ def multi_label_agreement(
     language: str | None = None,
 ) -> float | None:
     """Jaccard index |A ∩ B| / |A ∪ B| of the two label sets (Jaccard 1912); 1 for two empty sets."""
-    first, second = set(answer_a.get("labels", [])), set(answer_b.get("labels", []))
-    either = first | second
-    return len(first & second) / len(either) if either else 1.0
+    return label_jaccard(set(answer_a.get("labels", [])), set(answer_b.get("labels", [])))
 
 
 def rating_agreement(
@@ -152,7 +148,7 @@ def preference_agreement(
 
     * ``"category"`` (default): a tie is a third answer; 1 for the same answer, else 0.
     * ``"partial"``: the ordinal scale A > tie > B; 1 for the same answer, 0.5 (``TIE_CREDIT``, as in
-      gold scoring) for a tie against a choice, 0 for opposite choices.
+      gold scoring: ``answers.preference_credit``) for a tie against a choice, 0 for opposite choices.
     * ``"exclude"``: agreement without ties; a pair where either said "tie" is None (not pairable),
       else 1 for the same choice and 0 for opposite ones.
     """
@@ -162,11 +158,9 @@ def preference_agreement(
     handling = _tie_handling(config)
     if handling == "exclude" and "tie" in (first, second):
         return None
-    if first == second:
-        return 1.0
-    if handling == "partial" and "tie" in (first, second):
-        return TIE_CREDIT
-    return 0.0
+    if handling == "partial":
+        return preference_credit(first, second)
+    return 1.0 if first == second else 0.0
 
 
 # --- spans -------------------------------------------------------------------------------------
@@ -192,20 +186,11 @@ def ner_agreement(
     language: str | None = None,
 ) -> float | None:
     """:func:`span_f1` of the two answers' spans, ``config["ner_match"]`` exact (default) or overlap."""
-    mode = str((config or {}).get("ner_match", "exact"))
-    if mode not in ("exact", "overlap"):
-        raise ValueError(f"ner_match must be 'exact' or 'overlap', not {mode!r}")
-    chosen: SpanMode = "overlap" if mode == "overlap" else "exact"
-    return span_f1(list(answer_a.get("spans", [])), list(answer_b.get("spans", [])), chosen)
+    mode = ner_match_mode(config)
+    return span_f1(list(answer_a.get("spans", [])), list(answer_b.get("spans", [])), mode)
 
 
 # --- transcripts ----------------------------------------------------------------------------------
-
-
-def transcript_text(segments: Sequence[Answer]) -> str:
-    """The segments' text in time order (start, then end; ties keep their order)."""
-    ordered = sorted(segments, key=lambda s: (float(s.get("start", 0)), float(s.get("end", 0))))
-    return " ".join(str(s.get("text", "")) for s in ordered)
 
 
 def symmetric_error_rate(
@@ -218,7 +203,7 @@ def symmetric_error_rate(
     the Levenshtein distance over the *mean* length, in words (WER) or characters (CER). The
     distance is symmetric and so is the mean length, so sER(a, b) = sER(b, a); it lies between the
     two directional error rates (the harmonic mean of them). Both texts are normalised for
-    ``language`` (``text_metrics.normalize_transcript``); the unit is chosen by the language, or
+    ``language`` (``text.normalize_transcript``); the unit is chosen by the language, or
     without one by the script of both texts together, unless forced. 0 for two empty texts.
     """
     first, second = normalize_transcript(text_a, language), normalize_transcript(text_b, language)
@@ -242,10 +227,7 @@ def transcription_agreement(
 ) -> float | None:
     """max(0, 1 − sER) of the two transcripts (:func:`symmetric_error_rate`), each answer's segments
     joined in time order. ``config["transcript_metric"]`` (``"wer"``/``"cer"``) forces the unit."""
-    forced = (config or {}).get("transcript_metric")
-    if forced not in (None, "wer", "cer"):
-        raise ValueError(f"transcript_metric must be 'wer' or 'cer', not {forced!r}")
-    unit: Unit | None = None if forced is None else ("word" if forced == "wer" else "character")
+    unit = transcript_unit_setting(config)
     _, rate = symmetric_error_rate(
         transcript_text(list(answer_a.get("segments", []))),
         transcript_text(list(answer_b.get("segments", []))),
@@ -273,6 +255,10 @@ def matched_similarity(similarity: NDArray[np.float64], eligible: NDArray[np.boo
     return 2.0 * sum(float(similarity[i, j]) for i, j in pairs) / total
 
 
+def _matched(similarity: ShapeSimilarity) -> float:
+    return matched_similarity(similarity.values, similarity.eligible)
+
+
 def box_agreement(
     answer_a: Answer,
     answer_b: Answer,
@@ -283,9 +269,7 @@ def box_agreement(
     """:func:`matched_similarity` of the boxes' IoU, pairing same-label boxes with IoU ≥
     ``config["iou_threshold"]`` (default 0.5, PASCAL VOC's and PQ's criterion)."""
     boxes_a, boxes_b = list(answer_a.get("boxes", [])), list(answer_b.get("boxes", []))
-    iou = box_iou_matrix(boxes_array(boxes_a), boxes_array(boxes_b))
-    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
-    return matched_similarity(iou, same_label(boxes_a, boxes_b) & (iou >= threshold))
+    return _matched(box_similarity(boxes_a, boxes_b, config))
 
 
 def polygon_agreement(
@@ -297,14 +281,7 @@ def polygon_agreement(
 ) -> float | None:
     """As :func:`box_agreement`, with polygon IoU (``geometry.polygon_iou``)."""
     shapes_a, shapes_b = list(answer_a.get("polygons", [])), list(answer_b.get("polygons", []))
-    same = same_label(shapes_a, shapes_b)
-    points_a = [points_array(p["points"]) for p in shapes_a]
-    points_b = [points_array(p["points"]) for p in shapes_b]
-    iou = np.zeros(same.shape)
-    for i, j in zip(*np.nonzero(same), strict=True):
-        iou[i, j] = polygon_iou(points_a[i], points_b[j])
-    threshold = threshold_setting(config, "iou_threshold", DEFAULT_IOU_THRESHOLD)
-    return matched_similarity(iou, same & (iou >= threshold))
+    return _matched(polygon_similarity(shapes_a, shapes_b, config))
 
 
 def keypoint_agreement(
@@ -318,49 +295,8 @@ def keypoint_agreement(
     as the reference (its scale and its visible points), so the two directions are averaged,
     ½(OKS(a → b) + OKS(b → a)). Scale, constants and threshold as in gold scoring
     (``keypoint_area``, ``keypoint_k``, ``oks_threshold``)."""
-    settings = config or {}
     objects_a, objects_b = list(answer_a.get("keypoints", [])), list(answer_b.get("keypoints", []))
-    same = same_label(objects_a, objects_b)
-    k = settings.get("keypoint_k", DEFAULT_KEYPOINT_K)
-    fixed_area = settings.get("keypoint_area")
-    image = payload or {}
-    image_area = float(image.get("width", 0) or 0) * float(image.get("height", 0) or 0)
-    fallback = FALLBACK_KEYPOINT_AREA_SHARE * image_area if image_area > 0 else 1.0
-
-    def oks(reference: Sequence[Answer], other: Sequence[Answer]) -> float:
-        area = float(fixed_area) if fixed_area is not None else gold_area(reference, fallback)
-        return object_keypoint_similarity(reference, other, area, k)
-
-    similarity = np.zeros(same.shape)
-    for i, j in zip(*np.nonzero(same), strict=True):
-        first, second = objects_a[i]["points"], objects_b[j]["points"]
-        similarity[i, j] = 0.5 * (oks(first, second) + oks(second, first))
-    threshold = threshold_setting(settings, "oks_threshold", DEFAULT_OKS_THRESHOLD)
-    return matched_similarity(similarity, same & (similarity >= threshold))
-
-
-def _runs_by_label(masks: Sequence[Answer]) -> tuple[dict[str, NDArray[np.int64]], set[tuple[int, int]]]:
-    runs: dict[str, list[NDArray[np.int64]]] = {}
-    sizes: set[tuple[int, int]] = set()
-    for mask in masks:
-        sizes.add((int(mask["rle"]["size"][0]), int(mask["rle"]["size"][1])))
-        runs.setdefault(str(mask["label"]), []).append(rle_runs(mask["rle"]))
-    return {label: np.concatenate(parts) for label, parts in runs.items()}, sizes
-
-
-def mask_overlaps(masks_a: Sequence[Answer], masks_b: Sequence[Answer]) -> dict[str, tuple[int, int]]:
-    """Per label in either answer: (intersection, union) pixels of the two annotators' regions
-    (each the union of that label's RLE masks, compared run by run). ``ValueError`` when the masks
-    are not all the same size."""
-    runs_a, sizes_a = _runs_by_label(masks_a)
-    runs_b, sizes_b = _runs_by_label(masks_b)
-    if len(sizes_a | sizes_b) > 1:
-        raise ValueError(f"masks of different sizes: {sorted(sizes_a | sizes_b)}")
-    empty = np.zeros((0, 2), dtype=np.int64)
-    return {
-        label: runs_overlap(runs_a.get(label, empty), runs_b.get(label, empty))
-        for label in sorted(runs_a.keys() | runs_b.keys())
-    }
+    return _matched(keypoint_similarity(objects_a, objects_b, payload, config, symmetric=True))
 
 
 def mask_agreement(
@@ -372,7 +308,8 @@ def mask_agreement(
 ) -> float | None:
     """Mean over labels of the two regions' IoU |A ∩ B| / |A ∪ B| (Jaccard), or with
     ``config["mask_agreement"] = "dice"`` their Dice coefficient 2|A ∩ B| / (|A| + |B|) (Dice 1945;
-    = 2 IoU / (1 + IoU)). A label with no pixels on either side counts 1, as do no labels at all."""
+    = 2 IoU / (1 + IoU)). A label with no pixels on either side counts 1, as do no labels at all.
+    The regions are each label's RLE masks together (``answers.mask_overlaps``)."""
     metric = (config or {}).get("mask_agreement", "iou")
     if metric not in ("iou", "dice"):
         raise ValueError(f"mask_agreement must be 'iou' or 'dice', not {metric!r}")

@@ -6,7 +6,7 @@ Distance between two transcripts (each annotator's segments joined in time order
 
 over the words of both texts, or their characters for languages written without spaces (Chinese,
 Japanese, Thai...), after the per-language normalisation of
-``marketplace.qualification.text_metrics.normalize_transcript`` (NFKC, casefolding, no punctuation,
+``marketplace.tasktypes.comparison.text.normalize_transcript`` (NFKC, casefolding, no punctuation,
 no Arabic tashkeel or Hebrew niqqud, Arabic alef forms unified...): what counts is what was said,
 not how it was typed. Dividing by the longer length makes ``d`` symmetric and keeps it in [0, 1]
 (Yujian & Bo, "A normalized Levenshtein distance metric", IEEE TPAMI 29(6), 2007, discuss this
@@ -27,15 +27,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from marketplace.qualification.text_metrics import Unit, error_counts
+from marketplace.tasktypes.comparison.answers import transcript_text
+from marketplace.tasktypes.comparison.text import Unit, error_counts
 
 
 def joined_transcript(answer: Mapping[str, Any]) -> str:
     """An audio transcription answer's segment texts in time order (start, then end)."""
-    segments = sorted(
-        answer.get("segments", []), key=lambda s: (float(s.get("start", 0)), float(s.get("end", 0)))
-    )
-    return " ".join(str(segment.get("text", "")) for segment in segments)
+    return transcript_text(answer.get("segments", []))
 
 
 def transcript_distance(

@@ -21,7 +21,7 @@ from marketplace.agreement.task_metrics import (
     span_f1,
     symmetric_error_rate,
 )
-from marketplace.qualification.text_metrics import error_counts
+from marketplace.tasktypes.comparison.text import error_counts
 
 IMAGE = {"image_url": "https://cdn.example.com/i.jpg", "width": 100, "height": 80}
 

@@ -1,7 +1,8 @@
 """Scoring answers against gold, per task type: values, pass thresholds and details.
 
 Worked examples and their sources are named in each test; the metrics' building blocks are tested
-against reference libraries in ``test_text_metrics`` and ``test_geometry``.
+against reference libraries in ``tests/tasktypes/test_comparison_text`` and
+``tests/tasktypes/test_comparison_geometry``.
 """
 
 from __future__ import annotations

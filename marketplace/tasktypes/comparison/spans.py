@@ -37,7 +37,7 @@ from typing import Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from marketplace.qualification.matching import match_pairs, max_weight_matching
+from marketplace.tasktypes.comparison.matching import match_pairs, max_weight_matching
 
 SpanMode = Literal["exact", "overlap"]
 

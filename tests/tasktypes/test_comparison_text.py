@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketplace.qualification.text_metrics import (
+from marketplace.tasktypes.comparison.text import (
     EditCounts,
     edit_counts,
     error_counts,

@@ -15,7 +15,7 @@ import pytest
 from numpy.typing import NDArray
 from shapely.geometry import Polygon
 
-from marketplace.qualification.geometry import (
+from marketplace.tasktypes.comparison.geometry import (
     box_iou_matrix,
     decode_rle,
     polygon_iou,
@@ -23,7 +23,7 @@ from marketplace.qualification.geometry import (
     rle_runs,
     runs_overlap,
 )
-from marketplace.qualification.matching import MatchCounts, match_pairs
+from marketplace.tasktypes.comparison.matching import MatchCounts, match_pairs
 
 # --- boxes -------------------------------------------------------------------------------------------
 
