@@ -5,7 +5,7 @@ Run: ``.venv/bin/python -m benchmarks.language_detection [--per-language N] [--h
 
 The corpus is the human translations in the system's gettext catalogs (see :mod:`benchmarks.corpus`),
 labelled by their folder's language. Figures are reported on the *evaluation* half; the thresholds in
-:mod:`marketplace.languages.detection` were chosen on the other (tuning) half.
+:mod:`marketplace.languages.thresholds` were chosen on the other (tuning) half.
 
 Definitions (per length class, short = 5–60 characters, long = 100+):
 
@@ -32,9 +32,10 @@ from functools import cache
 from babel.core import get_global
 
 from benchmarks.corpus import LOCALE_DIR, Sample, build_corpus
-from marketplace.languages import detection
+from marketplace.languages import statistical_models
 from marketplace.languages.codes import primary_subtag
-from marketplace.languages.detection import LanguageDetector, Thresholds
+from marketplace.languages.detector import LanguageDetector
+from marketplace.languages.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 #: Same language under two codes: Norwegian (``no``) is written as Bokmål (``nb``) in these
 #: catalogs, and Filipino (``fil``) is standardised Tagalog (``tl``).
@@ -142,7 +143,7 @@ def plain_langdetect() -> Callable[[str], Outcome]:
 def ours(
     thresholds: Thresholds | None = None, hint: Callable[[Sample], str | None] | None = None
 ) -> Callable[[Sample], Outcome]:
-    detector = LanguageDetector(thresholds or detection.DEFAULT_THRESHOLDS)
+    detector = LanguageDetector(thresholds or DEFAULT_THRESHOLDS)
 
     def run(sample: Sample) -> Outcome:
         result = detector.detect(sample.text, hint(sample) if hint else None)
@@ -306,7 +307,7 @@ def report(per_language: int, half: str, seed: int, hints: bool) -> int:
         f"up to {per_language} per label and class"
     )
 
-    detection.warm_up()
+    statistical_models.warm_up()
     plain = plain_langdetect()
     plain("warm up")
     ours_class, ours_label = evaluate(headline, ours())
@@ -401,11 +402,11 @@ def tune(per_language: int, seed: int) -> int:
     """Grid search on the tuning half: per length class, the most routing within the misroute
     target (with a margin) and the langdetect budget; shared settings chosen for both classes."""
     corpus = [s for s in build_corpus(per_language, half="tuning", seed=seed) if langdetect_supports(s.label)]
-    detection.warm_up()
-    model = detection._MODELS.identifier()
+    statistical_models.warm_up()
+    model = statistical_models.MODELS.identifier()
     model.counts = cache(model.counts)  # type: ignore[method-assign]  # the walk is the same per text
     calls = 0
-    original = detection._langdetect
+    original = statistical_models.langdetect_best
     memo = cache(original)
 
     def counting(text: str) -> tuple[str, float] | None:
@@ -413,7 +414,7 @@ def tune(per_language: int, seed: int) -> int:
         calls += 1
         return memo(text)
 
-    detection._langdetect = counting  # type: ignore[assignment]
+    statistical_models.langdetect_best = counting  # type: ignore[assignment]
     results: dict[str, dict[tuple[float, ...], tuple[Tally, float]]] = {"short": {}, "long": {}}
     for cls in ("short", "long"):
         samples = [s for s in corpus if s.length_class == cls]

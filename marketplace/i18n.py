@@ -14,7 +14,13 @@ from flask.wrappers import Response
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from marketplace.languages.codes import language_name, primary_subtag, text_direction, to_babel_identifier
+from marketplace.languages.codes import (
+    from_babel_identifier,
+    language_name,
+    text_direction,
+    to_babel_identifier,
+)
+from marketplace.languages.tags import same_primary_language
 
 LOCALE_COOKIE = "marketplace_lang"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "i18n"
@@ -29,19 +35,14 @@ def supported_locales() -> tuple[str, ...]:
 
 
 def match_locale(tag: str | None) -> str | None:
-    """The supported locale for ``tag``: exact (case- and separator-blind), else same primary language."""
+    """The supported locale for ``tag``: exact (case- and separator-blind), else one of the same
+    language (:func:`~marketplace.languages.tags.same_primary_language`: ``pt-PT`` → ``pt-BR``)."""
     if not tag:
         return None
-    wanted = tag.replace("_", "-").lower()
+    wanted = from_babel_identifier(tag).lower()
     supported = supported_locales()
-    for code in supported:
-        if code.lower() == wanted:
-            return code
-    primary = primary_subtag(wanted)
-    for code in supported:
-        if primary_subtag(code) == primary:
-            return code
-    return None
+    exact = next((code for code in supported if code.lower() == wanted), None)
+    return exact or next((code for code in supported if same_primary_language(code, wanted)), None)
 
 
 def requested_locale() -> str | None:

@@ -1,64 +1,27 @@
-"""Language codes: BCP 47 tags checked against CLDR's registry through Babel.
+"""What a language tag means to people: its name in another language, its writing direction, and
+the identifier Babel's catalogs use for it.
 
-Why not ``Locale.parse``: it only knows languages that have full locale data, and it silently
-turns ``und`` into ``en_US``. Checking each subtag against CLDR's names accepts every real
-language (Quechua, Tigrinya...) and refuses made-up ones.
+The tag rules themselves (reading, normalising, which tags name one language) live in
+:mod:`marketplace.languages.tags`. The ones callers have always imported from here are re-exported,
+so ``from marketplace.languages.codes import normalize_language`` keeps working.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 from babel import Locale, UnknownLocaleError
 
-_TAG = re.compile(
-    r"^(?P<lang>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$"
-)
+from marketplace.languages.tags import UnknownLanguage, is_language, normalize_language, primary_subtag
 
-#: Codes CLDR lists that are not languages a person can speak natively.
-_NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
-
-
-class UnknownLanguage(ValueError):
-    """The text is not a BCP 47 tag of a real language."""
-
-
-@cache
-def _registry() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    english = Locale("en")
-    languages = frozenset(str(code) for code in english.languages if "_" not in str(code)) - _NOT_LANGUAGES
-    return languages, frozenset(english.scripts), frozenset(english.territories)
-
-
-def normalize_language(code: str) -> str:
-    """Return the canonical BCP 47 spelling (``zh_hans`` → ``zh-Hans``, ``PT-br`` → ``pt-BR``).
-
-    Raises :class:`UnknownLanguage` for anything that is not a real language tag.
-    """
-    match = _TAG.match(code.strip()) if isinstance(code, str) else None
-    if not match:
-        raise UnknownLanguage(code)
-    languages, scripts, regions = _registry()
-    lang = match["lang"].lower()
-    script = match["script"].title() if match["script"] else None
-    region = match["region"].upper() if match["region"] else None
-    if lang not in languages or (script and script not in scripts) or (region and region not in regions):
-        raise UnknownLanguage(code)
-    return "-".join(part for part in (lang, script, region) if part)
-
-
-def is_language(code: str) -> bool:
-    try:
-        normalize_language(code)
-    except UnknownLanguage:
-        return False
-    return True
-
-
-def primary_subtag(code: str) -> str:
-    """``pt-BR`` → ``pt``: the part two tags must share to be the same language."""
-    return code.split("-", 1)[0].lower()
+__all__ = [
+    "UnknownLanguage",
+    "from_babel_identifier",
+    "is_language",
+    "language_name",
+    "normalize_language",
+    "primary_subtag",
+    "text_direction",
+    "to_babel_identifier",
+]
 
 
 def to_babel_identifier(code: str) -> str:

@@ -1,8 +1,8 @@
 """py3langid's model, scored so that one pass serves a text and each of its sentences.
 
-Kept apart from :mod:`marketplace.languages.detection` so that importing the languages package
-(which every web process does) imports neither numpy nor the model: this module is imported on the
-first detection.
+Kept apart from the detection pipeline (:mod:`marketplace.languages.detector`) so that importing
+the languages package (which every web process does) imports neither numpy nor the model: this
+module is imported on the first detection.
 
 The model is a byte n-gram automaton plus a table of per-language feature weights, shipped inside
 the py3langid package. py3langid's own entry point scores one string per call; mixed-language

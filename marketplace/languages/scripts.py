@@ -37,6 +37,10 @@ KATAKANA: Final = "Kana"
 HAN: Final = "Hani"
 BOPOMOFO: Final = "Bopo"
 
+#: Han, kana, Hangul and Bopomofo counted as one: Japanese mixes kanji and kana, Korean may use hanja.
+CJK: Final = "CJK"
+_CJK_SCRIPTS: Final = frozenset({HAN, HIRAGANA, KATAKANA, HANGUL, BOPOMOFO})
+
 #: (first code point, last code point, ISO 15924 code), sorted and non-overlapping.
 _BLOCKS: Final[tuple[tuple[int, int, str], ...]] = (
     (0x0041, 0x005A, LATIN),
@@ -161,3 +165,9 @@ def script_profile(text: str) -> ScriptProfile:
     tally = Counter(script for script in map(script_of, text) if script is not None)
     counts = tuple(sorted(tally.items(), key=lambda item: (-item[1], item[0])))
     return ScriptProfile(counts=counts, letters=sum(tally.values()))
+
+
+def script_family(script: str) -> str:
+    """The script, or :data:`CJK` for the scripts of Chinese, Japanese and Korean: to tell whether a
+    text mixes languages, kanji with kana is one writing system, not two."""
+    return CJK if script in _CJK_SCRIPTS else script

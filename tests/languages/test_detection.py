@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from benchmarks.corpus import clean_message, folder_language, read_locale_texts
 from benchmarks.language_detection import is_correct
 from marketplace.languages import DetectionResult, detect_language, detect_languages
-from marketplace.languages.detection import clean_text
+from marketplace.languages.cleaning import clean_text
 
 # --- scripts that name their language ---------------------------------------------------------
 

@@ -13,16 +13,16 @@ from sqlalchemy import select
 
 from marketplace.db import get_session
 from marketplace.languages import DetectionResult
-from marketplace.projects import ingest, service
-from marketplace.projects.language_assignment import (
+from marketplace.languages.tags import compatible_tags
+from marketplace.projects import ingest, organisations, service, upload_parsing
+from marketplace.projects import items as project_items
+from marketplace.projects.language_decision import (
     METHOD_DECLARED,
     Decision,
-    compatible_tags,
     decide_item_language,
     decide_without_text,
-    detect_batch_languages,
-    detect_next_chunk,
 )
+from marketplace.projects.language_detection_job import detect_batch_languages, detect_next_chunk
 from marketplace.projects.models import Item, ItemState, ProjectState
 from tests.api.conftest import classification_body
 
@@ -61,6 +61,9 @@ def triage(reason: str, method: str | None = "model") -> Decision:
         (confident("pt"), None, TARGETS, ready("pt-BR")),
         (confident("pt"), None, ("pt-BR", "pt-PT"), triage("ambiguous")),
         (confident("de"), None, TARGETS, triage("not_in_project")),
+        # Tagalog detected is Filipino to a project that targets it, declared or not.
+        (confident("tl"), None, ("fil",), ready("fil")),
+        (confident("tl"), "fil", ("fil",), ready("fil")),
         # Confidently contradicting the declaration, whoever noticed it.
         (confident("en"), "es", TARGETS, triage("mismatch")),
         (DetectionResult("pt", 0.99, "model", True, "mismatch"), "es", TARGETS, triage("mismatch")),
@@ -97,6 +100,7 @@ def test_items_without_text_take_the_declared_language() -> None:
         ("zh-Hans", "zh-Hant", False),
         ("sr-Latn", "sr-Latn-RS", True),
         ("nb", "no", True),
+        ("fil", "tl", True),
         ("en", "es", False),
     ],
 )
@@ -122,7 +126,7 @@ def ctx(app: Flask) -> Iterator[Flask]:
 
 
 def _project(languages: list[str], **changes: Any) -> int:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     body = classification_body(languages=languages, source_language=languages[0], **changes)
     body["guidelines"] = {languages[0]: "Pick the feeling."}
     project = service.create_project(organisation.id, body)
@@ -132,7 +136,7 @@ def _project(languages: list[str], **changes: Any) -> int:
 
 def _upload(project_id: int, records: list[dict[str, Any]], name: str = "b") -> ingest.UploadOutcome:
     content = "\n".join(json.dumps(record, ensure_ascii=False) for record in records).encode()
-    return ingest.upload_items(project_id, ingest.Upload("jsonl", content, batch_name=name))
+    return ingest.upload_items(project_id, upload_parsing.Upload("jsonl", content, batch_name=name))
 
 
 def _items() -> dict[str, tuple[str, str | None, str | None, str | None, str | None]]:
@@ -237,7 +241,7 @@ def test_twenty_thousand_items_progress_chunk_by_chunk(
     """The import stores the items; detection then advances one committed chunk at a time, and the
     progress endpoint and the import resource show it."""
     stored: list[int] = []
-    monkeypatch.setattr(service, "after_items_stored", lambda _project, batch: stored.append(batch))
+    monkeypatch.setattr(project_items, "after_items_stored", lambda _project, batch: stored.append(batch))
     records = [
         {"external_id": f"e{n}", "payload": {"text": text}, **({"language": language} if language else {})}
         for n, (language, text) in enumerate(SENTENCES[n % len(SENTENCES)] for n in range(20_000))
@@ -272,10 +276,8 @@ def test_twenty_thousand_items_progress_chunk_by_chunk(
     assert chunk(5_000) == 5_000
     assert pending() == (10_000, 10_000, 0)
 
-    from workers.languages import detect_item_languages
-
     with app.app_context():  # as a worker would: a context of its own
-        assert detect_item_languages(batch_id) == 10_000
+        assert detect_batch_languages(batch_id) == 10_000
     assert pending() == (0, 20_000, 0)
     assert chunk(1_000) == 0
 
@@ -289,7 +291,7 @@ def test_the_project_page_shows_detection_progress(
 ) -> None:
     """A static <progress> bar that progress.js refreshes from the JSON API until nothing waits."""
     stored: list[int] = []
-    monkeypatch.setattr(service, "after_items_stored", lambda _project, batch: stored.append(batch))
+    monkeypatch.setattr(project_items, "after_items_stored", lambda _project, batch: stored.append(batch))
     body = classification_body(languages=["en", "es"], source_language="en")
     project = api("POST", "/projects", json=body).get_json()["id"]
     items = [{"payload": {"text": text}} for text in (ENGLISH, SPANISH, ENGLISH)]

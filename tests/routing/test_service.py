@@ -12,13 +12,14 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from marketplace.db import get_session
+from marketplace.errors import Conflict
+from marketplace.languages.tags import served_languages
+from marketplace.pipeline import submit as pipeline
 from marketplace.projects import service as projects
 from marketplace.projects.models import Item, ItemState, ProjectState
 from marketplace.routing import service as routing
-from marketplace.routing.eligibility import served_languages
 from marketplace.routing.models import Assignment, AssignmentState, RoutingEvent
 from marketplace.validation import InvalidInput
-from marketplace.web.errors import Conflict
 
 ANSWER = {"label": "positive"}
 
@@ -31,9 +32,9 @@ def claim(app: Flask, annotator_id: int, count: int = 1, project: str | None = N
         ]
 
 
-def submit(app: Flask, annotator_id: int, assignment_id: str, answer: Any = ANSWER) -> routing.SubmitOutcome:
+def submit(app: Flask, annotator_id: int, assignment_id: str, answer: Any = ANSWER) -> pipeline.SubmitOutcome:
     with app.app_context():
-        return routing.submit_assignment(annotator_id, assignment_id, answer)
+        return pipeline.submit_assignment(annotator_id, assignment_id, answer)
 
 
 def age_lease(app: Flask, assignment_id: str, minutes: int = 31) -> None:
@@ -103,7 +104,7 @@ def test_skip_and_release_free_the_slot_but_never_come_back(
         with pytest.raises(Conflict):
             routing.give_back_assignment(second, b["id"], skip=False)
         with pytest.raises(Conflict):
-            routing.submit_assignment(second, b["id"], ANSWER)
+            pipeline.submit_assignment(second, b["id"], ANSWER)
 
 
 def test_expired_lease_returns_its_slot_and_late_answers(

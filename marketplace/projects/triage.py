@@ -1,28 +1,19 @@
-"""Item languages: deciding them from detection, applying them to a batch, and the ops triage queue.
+"""The ops triage queue: items whose language a person must decide, read and resolved.
 
-The detector answers "which language is this text in, and how sure am I"; the marketplace must answer
-"may this item be routed, and as which of the project's languages". The two differ on purpose:
+Items land in triage when detection cannot route them (too short without a declaration, mixed,
+contradicting the declaration, not a target language...: see
+:mod:`marketplace.projects.language_decision`). Ops see them grouped by (declared, detected) language
+pair, page through a pair's items, and resolve items, or a whole pair at once, to one of the
+project's target languages; resolved items are routable as soon as the request returns.
 
-* a text too short or too plain to judge keeps the client's declared language: the client knows the
-  item, and sending every "OK, thanks" to a person would bury ops;
-* a code-mixed text, or one that confidently contradicts the declaration, waits for a person even
-  though it has a declaration: routing it either way sends work to people who may not read it;
-* the language routed on is always one of the project's target languages, since annotators are
-  matched (and qualified) per target language.
-
-Items are decided in three places, all through :func:`decide_item_language` or
-:func:`decide_without_text`: at upload for non-text items (audio, images: no text to read), in the
-background job for text items (chunk by chunk, each chunk its own transaction, so progress shows and a
-crash resumes where it stopped), and by ops in the triage queue.
-
-Who resolved a triage item and when is not stored yet (there is no column for it): it is returned to
-the caller and written to the application log.
+Who resolved an item and when is kept on the item (``language_set_by_id``, ``language_set_at``) and
+written to the application log, a line per chunk of items.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -31,26 +22,18 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from marketplace.db import get_session, new_session, utcnow
-from marketplace.languages import DetectionResult, detect_language
-from marketplace.languages.codes import UnknownLanguage, normalize_language, text_direction
-from marketplace.languages.detection import (
-    REASON_AMBIGUOUS,
-    REASON_MISMATCH,
-    REASON_MIXED,
-    REASON_UNCERTAIN,
-)
-from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage
-from marketplace.projects.service import Page, after_id, cut_page
-from marketplace.tasktypes import TaskType, get_task_type
+from marketplace.db import get_session, utcnow
+from marketplace.errors import NotFound
+from marketplace.languages.codes import text_direction
+from marketplace.languages.result import REASON_UNCERTAIN
+from marketplace.languages.tags import UnknownLanguage, normalize_language
+from marketplace.pagination import Page, after_id, cut_page
+from marketplace.projects.models import Item, ItemState, Project, ProjectLanguage
+from marketplace.tasktypes import get_task_type
 from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import NotFound
 
 log = logging.getLogger(__name__)
 
-#: Items read, detected and written per transaction: large enough to be fast, small enough that a
-#: poller sees the count move and a crashed job loses little.
-DETECTION_CHUNK_SIZE: Final = 1000
 #: Characters of an item's text shown in the triage queue: enough to recognise the language.
 EXCERPT_CHARS: Final = 280
 #: Most items one resolve request may name (a whole pair is resolved with ``group`` instead).
@@ -58,235 +41,29 @@ MAX_RESOLVE_ITEMS: Final = 1000
 #: Ids per ``IN (...)`` when updating resolved items.
 _UPDATE_CHUNK: Final = 500
 
-#: ``language_method`` of an item whose text could not be judged and that kept its declared language.
-METHOD_DECLARED: Final = "declared"
 #: ``language_method`` of an item whose language ops set by hand.
 METHOD_OPS: Final = "ops"
 
-# Triage reasons added to the detector's (``too_short``, ``uncertain``, ``mixed``, ``mismatch``...).
-REASON_NOT_IN_PROJECT: Final = "not_in_project"
-"""Confidently detected, nothing declared, but not a target language of the project."""
-REASON_NO_LANGUAGE: Final = "no_language"
-"""A non-text item (audio, image) uploaded without a declared language: nothing to detect from."""
-REASON_DETECTION_FAILED: Final = "detection_failed"
-"""The detector raised on this text; the item must not block the rest of its batch."""
-
-#: Detector verdicts that send an item to a person even when the client declared a language.
-_ALWAYS_TRIAGE: Final = frozenset({REASON_MIXED, REASON_MISMATCH})
-
-#: A waiting item as the detection job reads it: id, payload, declared language.
-_WaitingRow = Row[int, dict[str, Any], str | None]
 #: An item as a resolve locks it: id, public id, project id, state.
 _LockedRow = Row[int, str, int, str]
 
-#: Primary subtags that name one language for routing: most Bokmål is tagged with the macrolanguage.
-_SAME_LANGUAGE: Final = {"nb": "no"}
 
-
-# --- deciding ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What becomes of one item: its state, and the language columns that go with it."""
-
-    state: ItemState
-    language: str | None = None
-    #: How the language (or, in triage, the best guess) was reached: detector method, "declared", "ops".
-    method: str | None = None
-    triage_reason: str | None = None
-
-    def columns(self) -> dict[str, Any]:
-        """The item columns this decision sets (every key always present, for executemany)."""
-        return {
-            "state": self.state.value,
-            "language": self.language,
-            "language_method": self.method,
-            "triage_reason": self.triage_reason,
-        }
-
-
-def _ready(language: str, method: str | None) -> Decision:
-    return Decision(ItemState.READY, language, method)
-
-
-def _triage(reason: str, method: str | None = None) -> Decision:
-    return Decision(ItemState.TRIAGE, None, method, reason)
-
-
-@dataclass(frozen=True)
-class _Tag:
-    language: str
-    script: str | None
-    region: str | None
-
-
-def _parse_tag(tag: str) -> _Tag:
-    parts = tag.split("-")
-    primary = parts[0].lower()
-    script = next((p.title() for p in parts[1:] if len(p) == 4), None)
-    region = next((p.upper() for p in parts[1:] if len(p) in (2, 3)), None)
-    return _Tag(_SAME_LANGUAGE.get(primary, primary), script, region)
-
-
-def compatible_tags(first: str, second: str) -> bool:
-    """Whether two tags can name the same items: one language, and no subtag that both spell out
-    differs. ``pt`` and ``pt-BR`` are compatible; ``pt-BR`` and ``pt-PT``, or ``zh-Hans`` and
-    ``zh-Hant``, are not (their readers are not interchangeable)."""
-    a, b = _parse_tag(first), _parse_tag(second)
-    return (
-        a.language == b.language
-        and (a.script is None or b.script is None or a.script == b.script)
-        and (a.region is None or b.region is None or a.region == b.region)
-    )
-
-
-def _more_specific(detected: str, declared: str) -> str:
-    """Of two compatible tags, the one with more subtags; the client's on a tie."""
-    return detected if detected.count("-") > declared.count("-") else declared
-
-
-def decide_item_language(
-    result: DetectionResult, declared: str | None, project_languages: Collection[str]
-) -> Decision:
-    """The fate of a text item from its detection ``result`` (made with ``declared`` as the hint).
-
-    Pure: every branch is a rule of the marketplace, unit-tested on hand-made results.
-    """
-    if result.reason is not None and result.reason in _ALWAYS_TRIAGE:
-        return _triage(result.reason, result.method)
-    if result.routable and result.language is not None:
-        return _confident(result.language, result.method, declared, frozenset(project_languages))
-    if declared is not None:
-        return _ready(declared, METHOD_DECLARED)
-    return _triage(result.reason or REASON_UNCERTAIN, result.method)
-
-
-def _confident(detected: str, method: str, declared: str | None, targets: frozenset[str]) -> Decision:
-    if declared is not None:
-        if not compatible_tags(detected, declared):
-            return _triage(REASON_MISMATCH, method)
-        chosen = next((tag for tag in (_more_specific(detected, declared), declared) if tag in targets), None)
-        return _ready(chosen, method) if chosen is not None else _triage(REASON_NOT_IN_PROJECT, method)
-    if detected in targets:
-        return _ready(detected, method)
-    matches = sorted(tag for tag in targets if compatible_tags(detected, tag))
-    if len(matches) == 1:
-        return _ready(matches[0], method)
-    # pt detected in a project with pt-BR and pt-PT: a person must choose.
-    return _triage(REASON_AMBIGUOUS if matches else REASON_NOT_IN_PROJECT, method)
-
-
-def decide_without_text(declared: str | None) -> Decision:
-    """An item with nothing to read (audio, image) takes the client's language, or waits for ops."""
-    if declared is None:
-        return _triage(REASON_NO_LANGUAGE)
-    return _ready(declared, METHOD_DECLARED)
-
-
-def initial_language_columns(
-    task_type: TaskType, payload: Mapping[str, Any], declared: str | None
-) -> dict[str, Any]:
-    """The language columns of a newly uploaded item: text waits for the detection job, other
-    media are decided at once since there is nothing to detect."""
-    if task_type.language_text(payload) is not None:
-        return Decision(ItemState.AWAITING_LANGUAGE).columns()
-    return decide_without_text(declared).columns()
-
-
-# --- the detection job -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _BatchFacts:
-    """What deciding a batch's items needs, read once per job as plain values."""
-
-    batch_id: int
-    task_type: TaskType
-    languages: frozenset[str]
-
-
-def _batch_facts(batch_id: int) -> _BatchFacts | None:
-    with new_session() as session:
-        project = session.scalar(
-            select(Project).join(Batch, Batch.project_id == Project.id).where(Batch.id == batch_id)
-        )
-        if project is None:
-            return None
-        return _BatchFacts(batch_id, get_task_type(project.task_type), frozenset(project.language_codes))
-
-
-def _detect(text: str, declared: str | None) -> DetectionResult:
+def _known_language(raw: str, field_name: str, status: int = 400) -> str:
+    """``raw`` normalised; ``status`` naming ``field_name`` when it is not a language."""
     try:
-        return detect_language(text, hint=declared)
-    except Exception:  # one odd text must not stop a 100,000-item batch
-        log.exception("language detection failed on one item")
-        return DetectionResult(None, 0.0, "none", needs_triage=True, reason=REASON_DETECTION_FAILED)
+        return normalize_language(raw)
+    except UnknownLanguage as exc:
+        raise InvalidInput(
+            [
+                FieldError(
+                    field_name, "unknown_language", _("“%(code)s” is not a known language code.", code=raw)
+                )
+            ],
+            status=status,
+        ) from exc
 
 
-def _item_columns(facts: _BatchFacts, row: _WaitingRow) -> dict[str, Any]:
-    text = facts.task_type.language_text(row.payload)
-    if text is None:
-        result = None
-        decision = decide_without_text(row.declared_language)
-    else:
-        result = _detect(text, row.declared_language)
-        decision = decide_item_language(result, row.declared_language, facts.languages)
-    return {
-        "id": row.id,
-        "detected_language": result.language if result is not None else None,
-        "language_confidence": result.confidence if result is not None else None,
-        "language_candidates": [[code, round(p, 4)] for code, p in result.candidates]
-        if result is not None
-        else None,
-        **decision.columns(),
-    }
-
-
-def _decide_chunk(facts: _BatchFacts, size: int) -> int:
-    """Decide up to ``size`` of the batch's waiting items in one transaction; how many were decided.
-
-    Rows are locked with ``SKIP LOCKED`` on PostgreSQL, so two workers on one batch share it instead
-    of deciding the same items twice; SQLite serialises writers anyway.
-    """
-    with new_session() as session:
-        rows = session.execute(
-            select(Item.id, Item.payload, Item.declared_language)
-            .where(Item.batch_id == facts.batch_id, Item.state == ItemState.AWAITING_LANGUAGE.value)
-            .order_by(Item.id)
-            .limit(size)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if not rows:
-            return 0
-        session.execute(update(Item), [_item_columns(facts, row) for row in rows])
-        session.commit()
-        return len(rows)
-
-
-def detect_next_chunk(batch_id: int, size: int = DETECTION_CHUNK_SIZE) -> int:
-    """Decide the next ``size`` waiting items of a batch; 0 when none is left (or no such batch)."""
-    facts = _batch_facts(batch_id)
-    return _decide_chunk(facts, size) if facts is not None else 0
-
-
-def detect_batch_languages(batch_id: int, size: int = DETECTION_CHUNK_SIZE) -> int:
-    """Decide every item of the batch still ``awaiting_language``; returns how many were decided.
-
-    Idempotent: only waiting items are read, and each leaves that state when decided, so a second
-    run finds nothing, and a run after a crash starts at the first undecided item.
-    """
-    facts = _batch_facts(batch_id)
-    if facts is None:
-        return 0
-    decided = 0
-    while count := _decide_chunk(facts, size):
-        decided += count
-    log.info("language detection: batch %s, %d items decided", batch_id, decided)
-    return decided
-
-
-# --- the triage queue ------------------------------------------------------------------------------
+# --- reading the queue -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -317,16 +94,7 @@ def language_match(raw: str | None, field_name: str) -> LanguageMatch:
         return LanguageMatch()
     if raw == NO_LANGUAGE:
         return LanguageMatch.exactly(None)
-    try:
-        return LanguageMatch.exactly(normalize_language(raw))
-    except UnknownLanguage as exc:
-        raise InvalidInput(
-            [
-                FieldError(
-                    field_name, "unknown_language", _("“%(code)s” is not a known language code.", code=raw)
-                )
-            ]
-        ) from exc
+    return LanguageMatch.exactly(_known_language(raw, field_name))
 
 
 @dataclass(frozen=True)
@@ -525,20 +293,6 @@ class Resolution:
     resolved_at: datetime
 
 
-def _language(code: str) -> str:
-    try:
-        return normalize_language(code)
-    except UnknownLanguage as exc:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "language", "unknown_language", _("“%(code)s” is not a known language code.", code=code)
-                )
-            ],
-            status=422,
-        ) from exc
-
-
 def _locked(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[_LockedRow]:
     """The items to resolve, locked until the commit so nobody decides them meanwhile."""
     return list(
@@ -619,7 +373,7 @@ def resolve_items(item_ids: Sequence[str], language: str, actor_id: int) -> Reso
     selection over items that are already decided. A language one of the items' projects does not
     target is refused whole (422).
     """
-    code = _language(language)
+    code = _known_language(language, "language", status=422)
     wanted = list(dict.fromkeys(item_ids))
     if len(wanted) > MAX_RESOLVE_ITEMS:
         raise InvalidInput(
@@ -645,7 +399,7 @@ def resolve_items(item_ids: Sequence[str], language: str, actor_id: int) -> Reso
 
 def resolve_group(scope: TriageScope, language: str, actor_id: int) -> Resolution:
     """Set the language of every triage item in ``scope`` (a language pair, perhaps one project)."""
-    code = _language(language)
+    code = _known_language(language, "language", status=422)
     session = get_session()
     rows = _locked(session, _where(scope))
     _refuse_foreign_language(session, rows, code)
