@@ -1,37 +1,28 @@
-"""Stripe webhooks: verified on the raw body, stored under the event id, processed by a job.
+"""Stripe webhook events: stored under Stripe's event id, then applied once by a job.
 
-The endpoint does as little as possible: it checks the ``Stripe-Signature`` header against the
-exact bytes received (a body parsed and serialised again would not be what Stripe signed), refuses
-stale timestamps (the SDK's 300 s tolerance: a captured request cannot be replayed later), stores
-the event under Stripe's unique event id with an insert that ignores duplicates, and enqueues its
-processing. A duplicate delivery finds the row and changes nothing. Processing is idempotent too:
-it locks the event row, does nothing if it was processed, and applies the event and marks it
-processed in one transaction.
+The endpoint that verifies a delivery is web layer
+(:mod:`marketplace.payments.stripe_webhook_api`); this module is what it calls. An event is stored
+with an insert that ignores duplicates, so a duplicate delivery finds the row and changes nothing,
+and its processing is enqueued. Processing is idempotent too: it locks the event row, does nothing
+if it was processed, and applies the event and marks it processed in one transaction.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-import stripe
-from flask import Blueprint, current_app, jsonify, request
-from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace import jobs
 from marketplace.db import get_session, insert_ignoring_conflicts, is_postgresql, new_session, utcnow
 from marketplace.payments.connect import apply_account_object
 from marketplace.payments.funding import apply_payment_intent
 from marketplace.payments.models import StripeEvent
-from marketplace.payments.payouts import apply_transfer_reversal
-from workers.queues import QUEUE_DEFAULT, enqueue
+from marketplace.payments.payouts.reversals import apply_transfer_reversal
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint("stripe_webhooks", __name__)
 
 #: Event types we act on; every other event is stored and marked ignored.
 HANDLED_EVENTS = frozenset(
@@ -39,38 +30,13 @@ HANDLED_EVENTS = frozenset(
 )
 
 
-def _refuse(code: str, message: str) -> ResponseReturnValue:
-    # Stripe reads only the status; the body helps whoever debugs the endpoint's configuration.
-    return jsonify({"error": {"code": code, "message": message}}), 400
-
-
-@bp.post("/webhooks/stripe")
-def receive_stripe_event() -> ResponseReturnValue:
-    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
-    if not secret:
-        return _refuse("webhooks_not_configured", _("No webhook signing secret is configured."))
-    signature = request.headers.get("Stripe-Signature")
-    if not signature:
-        return _refuse("missing_signature", _("The Stripe-Signature header is missing."))
-    payload = request.get_data(cache=False)
-    try:
-        stripe.Webhook.construct_event(payload, signature, secret)
-    except stripe.SignatureVerificationError:
-        return _refuse("invalid_signature", _("The signature does not match the body, or is too old."))
-    except (ValueError, KeyError, IndexError, TypeError):
-        return _refuse("invalid_payload", _("The body is not a Stripe event."))
-    # The verified bytes themselves, as plain JSON (the SDK's Event object is not a dict).
-    event = json.loads(payload)
-    event_id = event.get("id") if isinstance(event, dict) else None
-    event_type = event.get("type") if isinstance(event, dict) else None
-    if not isinstance(event_id, str) or not isinstance(event_type, str):
-        return _refuse("invalid_payload", _("The body is not a Stripe event."))
-    row_id, stored = store_event(get_session(), event_id, event_type, event)
+def receive_event(event_id: str, event_type: str, payload: dict[str, Any]) -> bool:
+    """Store a verified event and enqueue its processing; returns whether this delivery stored it
+    (False: a duplicate)."""
+    row_id, stored = store_event(get_session(), event_id, event_type, payload)
     if row_id is not None:
-        from workers.payments import process_stripe_event as job
-
-        enqueue(job, row_id, queue=QUEUE_DEFAULT)
-    return jsonify({"received": True, "duplicate": not stored}), 200
+        jobs.enqueue("marketplace.payments.jobs.process_stripe_event", row_id)
+    return stored
 
 
 def store_event(

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
-from marketplace.payments import payouts
 from marketplace.payments.ledger import AccountRef, owed
 from marketplace.payments.models import (
     AccountKind,
@@ -26,6 +25,8 @@ from marketplace.payments.models import (
     ProjectFunding,
     RateCard,
 )
+from marketplace.payments.payouts import manual, queries
+from marketplace.payments.payouts import service as payouts
 from tests.conftest import post_form
 from tests.payments.helpers import (
     CURRENCY,
@@ -165,13 +166,13 @@ def test_funding_access(
     stripe_mode: FakeStripe,  # noqa: F811
 ) -> None:
     from marketplace.accounts import service as accounts
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
 
     path = f"/api/v1/projects/{world.project_public_id}/funding"
     body = {"amount_minor": 500, "currency": "EUR"}
     # Another organisation's token: the project is not theirs (hidden: 404, as for every project).
     with app.app_context():
-        other = projects.create_organisation("Other Org")
+        other = organisations.create_organisation("Other Org")
         _token, raw = accounts.issue_api_token(other.id, "ci")
     response = client.post(path, json=body, headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 404
@@ -355,7 +356,7 @@ def test_csv_of_due_payouts(
     assert body[due[1].public_id][1:5] == ["Émile Zola", body[due[1].public_id][2], "3.09", "EUR"]
     assert first[5].endswith("Z")
     with app.app_context():
-        assert payouts.format_minor(1250, "JPY") == "1250" and payouts.format_minor(5, "KWD") == "0.005"
+        assert manual.format_minor(1250, "JPY") == "1250" and manual.format_minor(5, "KWD") == "0.005"
     assert client.get("/api/v1/ops/payouts.csv?state=nonsense").status_code == 400
 
 
@@ -402,6 +403,6 @@ def test_mark_paid_through_the_api_and_the_page(
     assert queued.status_code == 202
     run_jobs()
     with app.app_context():
-        runs = payouts.recent_runs()
+        runs = queries.recent_runs()
     assert len(runs) == 3 and all(run.created == 0 and run.finished_at for run in runs[:2])
     assert all(run.triggered_by_id == world.ops_id for run in runs[:2])

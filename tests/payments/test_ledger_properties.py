@@ -28,8 +28,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import select
 
 from marketplace.db import get_session
-from marketplace.payments import payouts
 from marketplace.payments.models import AccountKind, Payout, PayoutState
+from marketplace.payments.payouts import service as payouts
 from tests.conftest import _wipe
 from tests.payments.helpers import (
     World,

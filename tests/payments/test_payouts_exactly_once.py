@@ -26,9 +26,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from marketplace.db import get_session
-from marketplace.payments import payouts
 from marketplace.payments.ledger import AccountRef, owed
 from marketplace.payments.models import AccountKind, ConnectedAccount, PayoutState, StripeEvent
+from marketplace.payments.payouts import service as payouts
 from tests.payments.helpers import (
     CURRENCY,
     Crash,
@@ -142,7 +142,7 @@ def test_crash_anywhere_with_failing_http_pays_exactly_once(
 CHILD = """
 import os, sys
 from marketplace import create_app
-from marketplace.payments import payouts
+from marketplace.payments.payouts import service as payouts
 app = create_app({"STRIPE_MAX_NETWORK_RETRIES": 0})
 with app.app_context():
     print("ready", flush=True)
@@ -433,7 +433,7 @@ def test_scheduled_job_runs_fully_at_the_interval_and_retries_pending_in_between
     run_jobs: Callable[[], int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from workers.payments import scheduled_payouts
+    from marketplace.payments.jobs import scheduled_payouts
 
     server = stripe_mode
     world = build_world(app, run_jobs, annotators=1)

@@ -168,7 +168,7 @@ def test_payment_succeeded_credits_escrow_once_even_from_two_events(
     state = ledger_state(app)
     # Processing a stored event again (a retried job) changes nothing either.
     with app.app_context():
-        from workers.payments import process_stripe_event
+        from marketplace.payments.jobs import process_stripe_event
 
         assert process_stripe_event(stored_events(app)[0].id) == "credited"
     assert ledger_state(app) == state

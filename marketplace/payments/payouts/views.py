@@ -9,12 +9,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.accounts.models import Role
-from marketplace.payments import connect, payouts
+from marketplace.errors import DomainError
+from marketplace.payments import connect
 from marketplace.payments.gateway import payments_mode
-from marketplace.payments.payout_api import public_url
+from marketplace.payments.payouts import manual, queries, service
+from marketplace.payments.payouts.api import public_url
 from marketplace.validation import InvalidInput
 from marketplace.web.auth import roles_required
-from marketplace.web.errors import ApiError
 
 bp = Blueprint("payouts", __name__)
 
@@ -28,7 +29,7 @@ def _connect_page(notice: str | None = None) -> ResponseReturnValue:
     return render_template(
         "payouts/connect.html",
         status=connect.account_status(current_user.id),
-        payouts=payouts.user_payouts(current_user.id),
+        payouts=queries.user_payouts(current_user.id),
         notice=notice,
     )
 
@@ -52,7 +53,7 @@ def connect_start() -> ResponseReturnValue:
             return_url=public_url("payouts.connect_return"),
             refresh_url=public_url("payouts.connect_refresh"),
         )
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("payouts.connect_page"), code=303)
     return redirect(url, code=303)
@@ -81,7 +82,7 @@ def connect_refresh() -> ResponseReturnValue:
 def ops_payouts() -> ResponseReturnValue:
     state = request.args.get("state") or None
     try:
-        page = payouts.list_payouts(state, request.args.get("cursor"), 100)
+        page = queries.list_payouts(state, request.args.get("cursor"), 100)
     except InvalidInput:
         abort(400)
     return render_template(
@@ -90,8 +91,8 @@ def ops_payouts() -> ResponseReturnValue:
         rows=page.items,
         next_cursor=page.next_cursor,
         state=state,
-        states=payouts.PAYOUT_STATES,
-        runs=payouts.recent_runs(),
+        states=queries.PAYOUT_STATES,
+        runs=queries.recent_runs(),
     )
 
 
@@ -99,7 +100,7 @@ def ops_payouts() -> ResponseReturnValue:
 @roles_required(Role.OPS)
 def ops_run() -> ResponseReturnValue:
     _check_csrf()
-    payouts.queue_payout_run(current_user.id)
+    service.queue_payout_run(current_user.id)
     flash(_("The payout run has started. Refresh this page to see its results."), "success")
     return redirect(url_for("payouts.ops_payouts"), code=303)
 
@@ -109,10 +110,10 @@ def ops_run() -> ResponseReturnValue:
 def ops_mark_paid(payout_id: str) -> ResponseReturnValue:
     _check_csrf()
     try:
-        payouts.mark_payout_paid(payout_id, request.form.get("reference", ""), current_user.id)
+        manual.mark_payout_paid(payout_id, request.form.get("reference", ""), current_user.id)
         flash(_("The payout is marked paid."), "success")
     except InvalidInput as exc:
         flash(exc.errors[0].message, "error")
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
     return redirect(url_for("payouts.ops_payouts", state=request.args.get("state")), code=303)

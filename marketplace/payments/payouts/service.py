@@ -19,9 +19,10 @@ point leaves the database in a state the next run continues from:
    payout); no trustworthy answer → still pending, tried again by the next run.
 
 Every ledger booking carries a key derived from the payout id, so booking twice is impossible.
-Reversals (``transfer.reversed``) move the money back to payable (cash → payable) so the next run
-pays it again. Without Stripe keys payouts are created ``due``, exported as CSV, paid by hand and
-marked paid by ops.
+The state changes of a payout (paid, failed, reversed) are booked here, where the run makes them;
+:mod:`~marketplace.payments.payouts.reversals` and :mod:`~marketplace.payments.payouts.manual` book
+theirs through the same functions. Without Stripe keys payouts are created ``due``, exported as CSV,
+paid by hand and marked paid by ops (:mod:`~marketplace.payments.payouts.manual`).
 
 ``_checkpoint(name)`` is called between all steps: a no-op that tests replace to kill the run at a
 chosen point.
@@ -29,22 +30,15 @@ chosen point.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import User
+from marketplace import jobs
 from marketplace.db import get_session, is_postgresql, utcnow
-from marketplace.payments.funding import require_ops
 from marketplace.payments.gateway import (
     Gateway,
     StripeRefused,
@@ -64,10 +58,6 @@ from marketplace.payments.models import (
     PayoutState,
     TransactionKind,
 )
-from marketplace.payments.money import to_major
-from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import Conflict, NotFound
-from marketplace.web.pagination import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +73,7 @@ def _checkpoint(name: str) -> None:
 
 
 def payout_key(payout_id: int) -> str:
+    """The payout's Stripe idempotency key and transfer group."""
     return f"payout-{payout_id}"
 
 
@@ -116,13 +107,13 @@ def run_payouts(triggered_by: int | None = None) -> PayoutRun:
 
 def queue_payout_run(triggered_by: int) -> str | None:
     """Start a run as a background job (ops' button); the RQ job id in ``rq`` mode."""
-    from workers.payments import run_payouts_job
-    from workers.queues import QUEUE_MAINTENANCE, enqueue
 
     # End this request's transaction first: a job run inline or in a thread has its own session,
     # and SQLite would make it wait for the lock this one holds.
     get_session().commit()
-    return enqueue(run_payouts_job, triggered_by, queue=QUEUE_MAINTENANCE)
+    return jobs.enqueue(
+        "marketplace.payments.jobs.run_payouts_job", triggered_by, queue=jobs.QUEUE_MAINTENANCE
+    )
 
 
 def retry_pending_payouts() -> int:
@@ -139,6 +130,7 @@ def retry_pending_payouts() -> int:
 
 
 def has_pending_payouts() -> bool:
+    """Whether a Stripe payout waits to be sent (or retried)."""
     session = get_session()
     found = session.scalar(select(Payout.id).where(Payout.state == PayoutState.PENDING).limit(1))
     session.commit()
@@ -301,7 +293,7 @@ def send_pending_payouts(session: Session, run: PayoutRun | None) -> int:
     return paid
 
 
-def _lock_payout(session: Session, payout_id: int, *, skip_locked: bool) -> Payout | None:
+def lock_payout(session: Session, payout_id: int, *, skip_locked: bool) -> Payout | None:
     """The payout row, locked for the rest of the transaction (PostgreSQL; SQLite's write lock
     does it there). With ``skip_locked`` a row another run holds is None, not a wait."""
     query = select(Payout).where(Payout.id == payout_id).execution_options(populate_existing=True)
@@ -324,7 +316,7 @@ def _find_transfer(stripe_gateway: Gateway, payout: Payout) -> Transfer | None:
 
 def _send_payout(session: Session, stripe_gateway: Gateway, payout_id: int) -> str:
     """Pay one pending payout: "paid", "failed", "pending" (try again later) or "skipped"."""
-    payout = _lock_payout(session, payout_id, skip_locked=True)
+    payout = lock_payout(session, payout_id, skip_locked=True)
     if payout is None or payout.state != PayoutState.PENDING or payout.destination is None:
         session.rollback()
         return "skipped"
@@ -349,7 +341,7 @@ def _send_payout(session: Session, stripe_gateway: Gateway, payout_id: int) -> s
         _leave_pending(payout, error)
         _checkpoint("left_pending")
         return "pending"
-    _record_paid(session, payout, transfer)
+    record_paid(session, payout, transfer)
     return "paid"
 
 
@@ -362,7 +354,7 @@ def _after_refusal(session: Session, stripe_gateway: Gateway, payout: Payout, re
         _leave_pending(payout, error)
         return "pending"
     if transfer is not None:
-        _record_paid(session, payout, transfer)
+        record_paid(session, payout, transfer)
         return "paid"
     _record_failed(session, payout, refusal)
     return "failed"
@@ -373,6 +365,9 @@ def _leave_pending(payout: Payout, error: StripeRefused | StripeUnavailable) -> 
     payout.last_attempt_at = utcnow()
     payout.failure_code = error.code or (str(error.status) if error.status else "unavailable")
     payout.failure_message = error.message[:2000]
+
+
+# --- state changes (the run's, and those of reversals and manual payment) -------------------------
 
 
 def _in_flight_postings(payout: Payout) -> list[tuple[AccountRef, int]]:
@@ -391,7 +386,8 @@ def _payable_credits(payout: Payout) -> list[tuple[AccountRef, int]]:
     ]
 
 
-def _book_paid(session: Session, payout: Payout, by: int | None = None) -> None:
+def book_paid(session: Session, payout: Payout, by: int | None = None) -> None:
+    """Book PAYOUT_PAID (in flight → cash); ``by`` is the ops user who paid it by hand."""
     post_transaction(
         session,
         idempotency_key=f"payout-paid-{payout.id}",
@@ -403,7 +399,8 @@ def _book_paid(session: Session, payout: Payout, by: int | None = None) -> None:
     )
 
 
-def _record_paid(session: Session, payout: Payout, transfer: Transfer) -> None:
+def record_paid(session: Session, payout: Payout, transfer: Transfer) -> None:
+    """A pending payout's transfer exists: paid (and reversed too when the transfer was)."""
     now = utcnow()
     payout.state = PayoutState.PAID
     payout.transfer_id = transfer.id
@@ -412,14 +409,16 @@ def _record_paid(session: Session, payout: Payout, transfer: Transfer) -> None:
     payout.paid_at = now
     payout.failure_code = None
     payout.failure_message = ""
-    _book_paid(session, payout)
+    book_paid(session, payout)
     _checkpoint("paid_booked")
     if transfer.reversed:
         # Reversed before we learnt it was made (its webhook found the payout still pending).
-        _record_reversed(session, payout)
+        record_reversed(session, payout)
 
 
 def _record_failed(session: Session, payout: Payout, refusal: StripeRefused) -> None:
+    """Stripe refused the transfer: failed, its amount payable again; a refused destination is
+    marked unable to receive transfers."""
     now = utcnow()
     payout.state = PayoutState.FAILED
     payout.attempts += 1
@@ -444,7 +443,8 @@ def _record_failed(session: Session, payout: Payout, refusal: StripeRefused) -> 
     _checkpoint("failed_booked")
 
 
-def _record_reversed(session: Session, payout: Payout) -> None:
+def record_reversed(session: Session, payout: Payout) -> None:
+    """A paid payout's transfer was reversed in full: its amount is payable again (cash → payable)."""
     payout.state = PayoutState.REVERSED
     payout.reversed_at = utcnow()
     post_transaction(
@@ -454,203 +454,4 @@ def _record_reversed(session: Session, payout: Payout) -> None:
         postings=[(AccountRef.cash(payout.currency), payout.amount_minor), *_payable_credits(payout)],
         user_id=payout.user_id,
         payout_id=payout.id,
-    )
-
-
-# --- reversals -------------------------------------------------------------------------------------
-
-
-def apply_transfer_reversal(session: Session, transfer_object: Mapping[str, Any]) -> str:
-    """Book a ``transfer.reversed`` event in the caller's unit of work; returns what it did.
-
-    Only a full reversal gives the money back to the balance (a partial one is left to ops: we
-    cannot know which languages it concerns). Idempotent: a second delivery finds it reversed.
-    """
-    transfer = Transfer.from_stripe(transfer_object)
-    payout_id = session.scalar(select(Payout.id).where(Payout.transfer_id == transfer.id))
-    if payout_id is None and transfer.metadata.get("payout_id", "").isdigit():
-        payout_id = int(transfer.metadata["payout_id"])
-    payout = _lock_payout(session, payout_id, skip_locked=False) if payout_id is not None else None
-    if payout is None or payout.method != "stripe":
-        return "unknown_transfer"
-    if payout.transfer_id not in (None, transfer.id):
-        return "unknown_transfer"
-    if transfer.amount_reversed < payout.amount_minor or not transfer.reversed:
-        log.warning("partial reversal of payout %s (%s): left to ops", payout.id, transfer.id)
-        return "partial_reversal"
-    if payout.state == PayoutState.REVERSED:
-        return "already_reversed"
-    if payout.state == PayoutState.PENDING:
-        _record_paid(session, payout, transfer)  # books the reversal too: the transfer is reversed
-        return "reversed"
-    if payout.state != PayoutState.PAID:
-        return f"ignored_{payout.state}"
-    _record_reversed(session, payout)
-    return "reversed"
-
-
-def reverse_payout(target: Mapping[str, Any] | int) -> str:
-    """Record a full reversal: from a transfer object (the ``transfer.reversed`` webhook) or, for
-    ops who reversed a transfer by hand, a payout id. The amount goes back to payable."""
-    session = get_session()
-    if isinstance(target, int):
-        payout = _lock_payout(session, target, skip_locked=False)
-        if payout is None:
-            raise NotFound()
-        if payout.state != PayoutState.PAID:
-            session.rollback()
-            raise Conflict(_("Only a paid payout can be reversed."))
-        _record_reversed(session, payout)
-        result = "reversed"
-    else:
-        result = apply_transfer_reversal(session, target)
-    session.commit()
-    return result
-
-
-# --- manual mode -----------------------------------------------------------------------------------
-
-
-def find_payout(session: Session, ref: int | str) -> Payout:
-    """A payout by id or public id; 404 when there is none."""
-    query = select(Payout).where(Payout.id == ref if isinstance(ref, int) else Payout.public_id == ref)
-    payout = session.scalar(query)
-    if payout is None:
-        raise NotFound(_("There is no such payout."))
-    return payout
-
-
-def mark_payout_paid(payout_id: int | str, reference: str, ops_user_id: int) -> Payout:
-    """Ops paid a due payout by hand (bank transfer...): record it with their reference."""
-    reference = reference.strip()
-    if not reference or len(reference) > 255:
-        raise InvalidInput(
-            [FieldError("reference", "invalid", _("Give the payment's reference (at most 255 characters)."))],
-            status=422,
-        )
-    session = get_session()
-    require_ops(session, ops_user_id)
-    payout = _lock_payout(session, find_payout(session, payout_id).id, skip_locked=False)
-    assert payout is not None
-    if payout.state != PayoutState.DUE:
-        session.rollback()
-        raise Conflict(_("Only a payout that is due can be marked paid."))
-    now = utcnow()
-    payout.state = PayoutState.PAID
-    payout.reference = reference
-    payout.changed_by_id = ops_user_id
-    payout.paid_at = now
-    _book_paid(session, payout, by=ops_user_id)
-    session.commit()
-    return payout
-
-
-def format_minor(amount_minor: int, currency: str) -> str:
-    """``1250, "EUR"`` → ``"12.50"``; ``1250, "JPY"`` → ``"1250"`` (the currency's own precision)."""
-    return str(to_major(amount_minor, currency))
-
-
-def _csv_safe(value: str) -> str:
-    """Keep a spreadsheet from reading a name as a formula (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
-CSV_HEADER = ("payout_id", "annotator_name", "annotator_email", "amount", "currency", "created_at")
-
-
-def payouts_csv(state: str = PayoutState.DUE) -> str:
-    """Payouts in ``state`` as CSV, one row each, for paying them by hand."""
-    check_state(state)
-    session = get_session()
-    # ``unique()``: a user's roles are loaded with a joined eager load.
-    rows = session.execute(
-        select(Payout, User)
-        .join(User, User.id == Payout.user_id)
-        .where(Payout.state == state)
-        .order_by(Payout.id)
-    ).unique()
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for payout, user in rows:
-        writer.writerow(
-            (
-                payout.public_id,
-                _csv_safe(user.display_name),
-                _csv_safe(user.email),
-                format_minor(payout.amount_minor, payout.currency),
-                payout.currency,
-                payout.created_at.isoformat().replace("+00:00", "Z"),
-            )
-        )
-    return out.getvalue()
-
-
-# --- reads -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PayoutPage:
-    items: list[tuple[Payout, User]]
-    next_cursor: str | None
-
-
-PAYOUT_STATES = tuple(str(state) for state in PayoutState)
-
-
-def check_state(state: str) -> str:
-    if state not in PAYOUT_STATES:
-        raise InvalidInput(
-            [FieldError("state", "invalid", _("Unknown payout state: %(state)s.", state=state))]
-        )
-    return state
-
-
-def list_payouts(state: str | None, cursor: str | None, limit: int) -> PayoutPage:
-    """Payouts newest first, optionally in one state, with their annotators."""
-    if state is not None:
-        check_state(state)
-    session = get_session()
-    query = select(Payout, User).join(User, User.id == Payout.user_id).order_by(Payout.id.desc())
-    if state is not None:
-        query = query.where(Payout.state == state)
-    after = _cursor_id(session, cursor)
-    if after is not None:
-        query = query.where(Payout.id < after)
-    rows = [(payout, user) for payout, user in session.execute(query.limit(limit + 1)).unique()]
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return PayoutPage(rows, encode_cursor({"after": rows[-1][0].public_id}))
-    return PayoutPage(rows, None)
-
-
-def _cursor_id(session: Session, cursor: str | None) -> int | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    after = values.get("after")
-    row_id = (
-        session.scalar(select(Payout.id).where(Payout.public_id == after)) if isinstance(after, str) else None
-    )
-    if row_id is None:
-        raise InvalidInput([FieldError("cursor", "invalid", _("This cursor is not valid."))])
-    return int(row_id)
-
-
-def payout_user(payout: Payout) -> User:
-    user = get_session().get(User, payout.user_id)
-    assert user is not None
-    return user
-
-
-def recent_runs(limit: int = 10) -> Sequence[PayoutRun]:
-    return list(get_session().scalars(select(PayoutRun).order_by(PayoutRun.id.desc()).limit(limit)))
-
-
-def user_payouts(user_id: int, limit: int = 50) -> Sequence[Payout]:
-    """An annotator's own payouts, newest first."""
-    return list(
-        get_session().scalars(
-            select(Payout).where(Payout.user_id == user_id).order_by(Payout.id.desc()).limit(limit)
-        )
     )

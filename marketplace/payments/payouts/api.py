@@ -14,15 +14,17 @@ from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from marketplace.payments import connect, funding, payouts
+from marketplace.errors import Conflict
+from marketplace.pagination import parse_limit
+from marketplace.payments import connect, funding
 from marketplace.payments.gateway import payments_mode
 from marketplace.payments.models import Payout, ProjectFunding
+from marketplace.payments.payouts import manual, queries, service
 from marketplace.projects import service as projects
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.access import Actor
+from marketplace.projects.presenters import timestamp
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator, require_ops
-from marketplace.web.errors import Conflict
-from marketplace.web.pagination import parse_limit
+from marketplace.web.auth import require_annotator, require_ops
 
 TAG_PAYOUTS = ("payouts",)
 TAG_FUNDING = ("funding",)
@@ -132,7 +134,7 @@ PAYOUT: dict[str, Any] = {
         "amount_minor": {"type": "integer"},
         "currency": {"type": "string"},
         "allocation": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "state": {"type": "string", "enum": list(payouts.PAYOUT_STATES)},
+        "state": {"type": "string", "enum": list(queries.PAYOUT_STATES)},
         "method": {"type": "string", "enum": ["stripe", "manual"]},
         "transfer_id": {"type": ["string", "null"]},
         "attempts": {"type": "integer"},
@@ -230,7 +232,7 @@ def public_url(endpoint_name: str) -> str:
     body_required=False,
     error_statuses=(400, 401, 403, 409, 502, 503),
 )
-def connect_account(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def connect_account(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     user_id = require_annotator(principal, _("Only annotators connect a payout account."))
     url = connect.start_onboarding(
         user_id,
@@ -247,7 +249,7 @@ def connect_account(principal: Principal, body: dict[str, Any]) -> ResponseRetur
     tags=TAG_PAYOUTS,
     response_schema=ACCOUNT_STATUS,
 )
-def get_payout_account(principal: Principal) -> ResponseReturnValue:
+def get_payout_account(principal: Actor) -> ResponseReturnValue:
     user_id = require_annotator(principal, _("Only annotators have a payout account."))
     return jsonify(connect.account_status(user_id))
 
@@ -265,7 +267,7 @@ def get_payout_account(principal: Principal) -> ResponseReturnValue:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 409, 422, 503),
 )
-def create_funding(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def create_funding(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """201 with the client secret; 200 with the same funding when the Idempotency-Key was seen."""
     project = projects.visible_project(principal, project_id)
     if payments_mode() != "stripe":
@@ -290,7 +292,7 @@ def create_funding(principal: Principal, project_id: str, body: dict[str, Any]) 
     success_status=201,
     error_statuses=(400, 401, 403, 404, 422),
 )
-def create_manual_funding(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def create_manual_funding(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     ops_id = require_ops(principal)
     project = projects.visible_project(principal, project_id)
     row = funding.record_manual_funding(
@@ -305,7 +307,7 @@ def create_manual_funding(principal: Principal, project_id: str, body: dict[str,
     tags=TAG_FUNDING,
     response_schema=FUNDING_LIST,
 )
-def list_fundings(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_fundings(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     return jsonify({"items": [funding_json(row) for row in funding.project_fundings(project.id)]})
 
@@ -322,9 +324,9 @@ def list_fundings(principal: Principal, project_id: str) -> ResponseReturnValue:
     success_status=202,
     error_statuses=(401, 403),
 )
-def start_payout_run(principal: Principal) -> ResponseReturnValue:
+def start_payout_run(principal: Actor) -> ResponseReturnValue:
     ops_id = require_ops(principal)
-    job_id = payouts.queue_payout_run(ops_id)
+    job_id = service.queue_payout_run(ops_id)
     return jsonify({"queued": True, "mode": payments_mode(), "job_id": job_id}), 202
 
 
@@ -334,14 +336,14 @@ def start_payout_run(principal: Principal) -> ResponseReturnValue:
     tags=TAG_PAYOUTS,
     response_schema=PAYOUT_LIST,
     query=(
-        QueryParam("state", {"type": "string", "enum": list(payouts.PAYOUT_STATES)}, "Only this state."),
+        QueryParam("state", {"type": "string", "enum": list(queries.PAYOUT_STATES)}, "Only this state."),
         QueryParam("cursor", {"type": "string"}, "The `next_cursor` of the previous page."),
         QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Page size."),
     ),
 )
-def list_payouts(principal: Principal) -> ResponseReturnValue:
+def list_payouts(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
-    page = payouts.list_payouts(
+    page = queries.list_payouts(
         request.args.get("state") or None, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
     return jsonify(
@@ -361,10 +363,10 @@ def list_payouts(principal: Principal) -> ResponseReturnValue:
     response_schema=PAYOUT,
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
-def mark_paid(principal: Principal, payout_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def mark_paid(principal: Actor, payout_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     ops_id = require_ops(principal)
-    payout = payouts.mark_payout_paid(payout_id, body["reference"], ops_id)
-    user = payouts.payout_user(payout)
+    payout = manual.mark_payout_paid(payout_id, body["reference"], ops_id)
+    user = queries.payout_user(payout)
     return jsonify(payout_json(payout, user.display_name, user.email))
 
 
@@ -372,12 +374,12 @@ def mark_paid(principal: Principal, payout_id: str, body: dict[str, Any]) -> Res
     "/ops/payouts.csv",
     summary="Payouts in one state (default: due) as CSV, to pay them by hand (ops)",
     tags=TAG_PAYOUTS,
-    query=(QueryParam("state", {"type": "string", "enum": list(payouts.PAYOUT_STATES)}, "Default `due`."),),
+    query=(QueryParam("state", {"type": "string", "enum": list(queries.PAYOUT_STATES)}, "Default `due`."),),
 )
-def payouts_csv(principal: Principal) -> ResponseReturnValue:
+def payouts_csv(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
-    state = payouts.check_state(request.args.get("state") or "due")
-    body = payouts.payouts_csv(state)
+    state = queries.check_state(request.args.get("state") or "due")
+    body = manual.payouts_csv(state)
     return Response(
         body,
         mimetype="text/csv",
