@@ -437,7 +437,7 @@ def test_background_import_error_cap(api: Api, project: dict[str, Any], run_jobs
 def test_import_job_is_idempotent(
     app: Flask, api: Api, project: dict[str, Any], run_jobs: Callable[[], int]
 ) -> None:
-    from workers.imports import process_item_import
+    from marketplace.projects.import_job import run_import as process_item_import
 
     response = api(
         "POST",

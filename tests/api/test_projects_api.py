@@ -86,13 +86,13 @@ def test_task_config_defaults_are_stored(api: Callable[..., Any]) -> None:
 
 
 def test_list_projects_is_scoped_and_paginated(api: Callable[..., Any], app: Flask) -> None:
-    from marketplace.projects import service
+    from marketplace.projects import organisations, service
 
     ids = [
         api("POST", "/projects", json=classification_body(name=f"P{i}")).get_json()["id"] for i in range(5)
     ]
     with app.app_context():
-        other = service.create_organisation("Other Org")
+        other = organisations.create_organisation("Other Org")
         service.create_project(other.id, classification_body(name="Hidden"))
     seen: list[str] = []
     cursor = None
@@ -183,11 +183,11 @@ def test_other_organisations_project_is_404(
     app: Flask, client: FlaskClient, make_project: Callable[..., dict[str, Any]]
 ) -> None:
     from marketplace.accounts import service as accounts
-    from marketplace.projects import service
+    from marketplace.projects import organisations
 
     project = make_project()
     with app.app_context():
-        other = service.create_organisation("Rival Inc")
+        other = organisations.create_organisation("Rival Inc")
         _token, raw = accounts.issue_api_token(other.id, "rival")
     headers = {"Authorization": f"Bearer {raw}"}
     for path in ("", "/items", "/progress", "/ontology", "/guidelines", "/imports", "/batches"):
@@ -223,10 +223,10 @@ def test_annotator_session_is_403(
 def test_member_session_and_ops(
     app: Flask, client: FlaskClient, client_org: dict[str, Any], make_user: Callable[..., int]
 ) -> None:
-    from marketplace.projects import service
+    from marketplace.projects import organisations
 
     with app.app_context():
-        org_public_id = service.organisation_public_ids([client_org["organisation_id"]])[
+        org_public_id = organisations.organisation_public_ids([client_org["organisation_id"]])[
             client_org["organisation_id"]
         ]
     csrf = sign_in(app, client, client_org["owner_id"])
@@ -256,10 +256,10 @@ def test_member_session_and_ops(
 
 
 def test_token_cannot_name_another_organisation(api: Callable[..., Any], app: Flask) -> None:
-    from marketplace.projects import service
+    from marketplace.projects import organisations
 
     with app.app_context():
-        other = service.create_organisation("Elsewhere")
+        other = organisations.create_organisation("Elsewhere")
         other_id = other.public_id
     response = api("POST", "/projects", json=classification_body(organisation=other_id))
     assert response.status_code == 404

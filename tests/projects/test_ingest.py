@@ -11,11 +11,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from marketplace.db import get_session
-from marketplace.projects import ingest, service
-from marketplace.projects.ingest import Upload, coerce_cell, count_items, format_for
+from marketplace.errors import Conflict
+from marketplace.projects import import_job, ingest, item_checks, organisations, service, upload_parsing
 from marketplace.projects.models import Batch, ImportState, Item, ItemImport
+from marketplace.projects.upload_parsing import Upload, coerce_cell, count_items, format_for
 from marketplace.tasktypes import get_task_type
-from marketplace.web.errors import Conflict
 from tests.api.conftest import classification_body
 
 
@@ -83,7 +83,7 @@ def test_count_items() -> None:
 
 def test_csv_nested_payload_and_quoted_cells() -> None:
     schema = get_task_type("pairwise_preference").payload_schema
-    parsed = ingest._parse_csv(
+    parsed = upload_parsing._parse_csv(
         'prompt,response_a,response_b,meta.source.name\n"Say ""hi""","a\nb",c,web\n', schema
     )
     assert parsed.errors == []
@@ -94,7 +94,7 @@ def test_csv_nested_payload_and_quoted_cells() -> None:
 
 
 def test_csv_header_problems() -> None:
-    parsed = ingest._parse_csv("text,text,,a,a.b\nx,y,z,1,2\n", {})
+    parsed = upload_parsing._parse_csv("text,text,,a,a.b\nx,y,z,1,2\n", {})
     assert [(e.field, e.code) for e in parsed.errors] == [
         ("header[1]", "duplicate"),
         ("header[2]", "required"),
@@ -105,18 +105,18 @@ def test_csv_header_problems() -> None:
 def test_background_import_reports_progress(
     ctx: Flask, monkeypatch: pytest.MonkeyPatch, run_jobs: Callable[[], int]
 ) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     project = service.create_project(organisation.id, classification_body())
     writes: list[dict[str, Any]] = []
-    original = ingest._ProgressWriter.write
+    original = import_job._ProgressWriter.write
 
-    def spy(self: ingest._ProgressWriter, **values: Any) -> None:
+    def spy(self: import_job._ProgressWriter, **values: Any) -> None:
         writes.append(values)
         original(self, **values)
 
-    monkeypatch.setattr(ingest, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr(item_checks, "PROGRESS_EVERY", 100)
     monkeypatch.setattr(ingest, "INSERT_CHUNK_SIZE", 100)
-    monkeypatch.setattr(ingest._ProgressWriter, "write", spy)
+    monkeypatch.setattr(import_job._ProgressWriter, "write", spy)
     outcome = ingest.upload_items(project.id, Upload("jsonl", _lines(450)), locale="es")
     assert outcome.queued
     get_session().rollback()  # end this context's read, so the job may write (SQLite has one writer)
@@ -141,10 +141,10 @@ def test_concurrent_duplicate_is_refused_whole(
 ) -> None:
     """If another upload stores the same external_id between our check and our insert, the unique
     constraint refuses ours, and nothing of it stays."""
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     project = service.create_project(organisation.id, classification_body())
     ingest.upload_items(project.id, Upload("jsonl", _lines(1, start=5)))
-    monkeypatch.setattr(ingest, "existing_external_ids", lambda *args: set())
+    monkeypatch.setattr(item_checks, "existing_external_ids", lambda *args: set())
 
     with pytest.raises(Conflict):
         ingest.upload_items(project.id, Upload("jsonl", _lines(10)))
@@ -161,7 +161,7 @@ def test_concurrent_duplicate_is_refused_whole(
 
 
 def test_finished_imports_are_left_alone(ctx: Flask) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     project = service.create_project(organisation.id, classification_body())
     failed = ItemImport(
         project_id=project.id,
@@ -175,15 +175,15 @@ def test_finished_imports_are_left_alone(ctx: Flask) -> None:
     session = get_session()
     session.add(failed)
     session.commit()
-    ingest.run_import(failed.id)
-    ingest.run_import(failed.id + 1000)  # a deleted import: nothing to do
+    import_job.run_import(failed.id)
+    import_job.run_import(failed.id + 1000)  # a deleted import: nothing to do
     session.refresh(failed)
     assert failed.state == ImportState.FAILED
     assert session.scalar(select(func.count()).select_from(Item)) == 0
 
 
 def test_an_interrupted_import_starts_over(ctx: Flask) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     project = service.create_project(organisation.id, classification_body())
     interrupted = ItemImport(
         project_id=project.id,
@@ -198,7 +198,7 @@ def test_an_interrupted_import_starts_over(ctx: Flask) -> None:
     session = get_session()
     session.add(interrupted)
     session.commit()
-    ingest.run_import(interrupted.id)
+    import_job.run_import(interrupted.id)
     session.refresh(interrupted)
     assert interrupted.state == ImportState.SUCCEEDED
     assert interrupted.accepted == 3

@@ -12,10 +12,11 @@ from sqlalchemy import select, update
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
-from marketplace.projects import ingest, service
+from marketplace.errors import Conflict, Forbidden, NotFound
+from marketplace.projects import batches, ingest, organisations, service, upload_parsing
 from marketplace.projects.models import Item, OrganisationMember, Project, ProjectState
+from marketplace.projects.progress import project_progress
 from marketplace.validation import InvalidInput
-from marketplace.web.errors import Conflict, Forbidden, NotFound
 from tests.api.conftest import classification_body
 
 
@@ -28,32 +29,32 @@ def ctx(app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture
 def project(ctx: Flask) -> Project:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     return service.create_project(organisation.id, classification_body())
 
 
 def test_create_organisation_adds_the_owner(ctx: Flask, make_user: Callable[..., int]) -> None:
     owner = make_user("boss@client.example", roles=(Role.CLIENT,))
-    organisation = service.create_organisation("  Acme  ", owner_user_id=owner)
+    organisation = organisations.create_organisation("  Acme  ", owner_user_id=owner)
     assert organisation.name == "Acme"
     assert organisation.public_id.startswith("org_")
     member = get_session().get(OrganisationMember, (organisation.id, owner))
     assert member is not None and member.is_owner
     with pytest.raises(InvalidInput):
-        service.create_organisation("   ")
+        organisations.create_organisation("   ")
 
 
 def test_add_member_is_idempotent(ctx: Flask, make_user: Callable[..., int]) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     user = make_user("member@client.example", roles=(Role.CLIENT,))
-    service.add_member(organisation.id, user)
-    service.add_member(organisation.id, user, is_owner=True)
+    organisations.add_member(organisation.id, user)
+    organisations.add_member(organisation.id, user, is_owner=True)
     members = (
         get_session().scalars(select(OrganisationMember).where(OrganisationMember.user_id == user)).all()
     )
     assert [(m.organisation_id, m.is_owner) for m in members] == [(organisation.id, True)]
     with pytest.raises(NotFound):
-        service.add_member(organisation.id + 999, user)
+        organisations.add_member(organisation.id + 999, user)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def test_put_guideline_on_the_current_version(project: Project) -> None:
 
 
 def test_rating_projects_need_no_labels(ctx: Flask) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     body = classification_body(task_type="rating")
     body.pop("ontology")
     project = service.create_project(organisation.id, body)
@@ -116,7 +117,7 @@ def test_rating_projects_need_no_labels(ctx: Flask) -> None:
 
 def test_visibility(ctx: Flask, project: Project, make_user: Callable[..., int]) -> None:
     from marketplace.accounts.service import get_user
-    from marketplace.web.auth import Principal
+    from marketplace.projects.access import Actor
 
     # Make every user before reading any: on SQLite a read here holds the write lock make_user needs.
     ids = [
@@ -127,19 +128,19 @@ def test_visibility(ctx: Flask, project: Project, make_user: Callable[..., int])
     annotator, ops, client = (get_user(user_id) for user_id in ids)
     assert annotator and ops and client
     with pytest.raises(Forbidden):
-        service.visible_project(Principal(annotator, None, frozenset()), project.public_id)
+        service.visible_project(Actor(annotator, None, frozenset()), project.public_id)
     with pytest.raises(NotFound):
-        service.visible_project(Principal(client, None, frozenset()), project.public_id)
-    member = Principal(client, None, frozenset({project.organisation_id}))
+        service.visible_project(Actor(client, None, frozenset()), project.public_id)
+    member = Actor(client, None, frozenset({project.organisation_id}))
     assert service.visible_project(member, project.public_id).id == project.id
-    assert service.visible_project(Principal(ops, None, frozenset()), project.public_id).id == project.id
-    assert service.list_projects(Principal(client, None, frozenset()), None, 10).items == []
+    assert service.visible_project(Actor(ops, None, frozenset()), project.public_id).id == project.id
+    assert service.list_projects(Actor(client, None, frozenset()), None, 10).items == []
 
 
 def test_progress_counts_by_state_language_and_batch(
     project: Project, app: Flask, run_jobs: Callable[[], int]
 ) -> None:
-    upload = ingest.Upload(
+    upload = upload_parsing.Upload(
         "jsonl",
         b"\n".join(
             b'{"external_id": "%d", "language": "%s", "payload": {"text": "t"}}'
@@ -152,12 +153,12 @@ def test_progress_counts_by_state_language_and_batch(
     outcome = ingest.upload_items(project.id, upload)
     assert outcome.batch is not None and not outcome.queued
     run_jobs()  # language detection: "t" is too short to doubt its declaration, "unknown" goes to ops
-    empty = service.create_batch(project.id, "later", deadline=datetime(2031, 1, 1, tzinfo=UTC))
+    empty = batches.create_batch(project.id, "later", deadline=datetime(2031, 1, 1, tzinfo=UTC))
     session = get_session()
     session.execute(update(Item).where(Item.external_id.in_(["0", "1", "2"])).values(state="complete"))
     session.commit()
 
-    progress = service.project_progress(project.id)
+    progress = project_progress(project.id)
     assert progress["total"] == 11
     assert progress["by_state"] == {"awaiting_language": 0, "triage": 1, "ready": 7, "complete": 3}
     assert progress["language_detection"] == {"pending": 0, "done": 10, "triage": 1}
@@ -182,21 +183,21 @@ def test_progress_counts_by_state_language_and_batch(
         {"id": outcome.batch.public_id, "name": "first", "total": 11, "complete": 3, "language_pending": 0},
         {"id": empty.public_id, "name": "later", "total": 0, "complete": 0, "language_pending": 0},
     ]
-    page = service.list_batches(project.id, None, 1)
+    page = batches.list_batches(project.id, None, 1)
     assert [(c.batch.name, c.total) for c in page.items] == [("first", 11)]
-    rest = service.list_batches(project.id, page.next_cursor, 1)
+    rest = batches.list_batches(project.id, page.next_cursor, 1)
     assert [(c.batch.name, c.total) for c in rest.items] == [("later", 0)] and rest.next_cursor is None
 
 
 def test_create_batch_needs_an_aware_deadline(project: Project) -> None:
     with pytest.raises(InvalidInput):
-        service.create_batch(project.id, "naive", deadline=datetime(2031, 1, 1))
+        batches.create_batch(project.id, "naive", deadline=datetime(2031, 1, 1))
     with pytest.raises(InvalidInput):
-        service.create_batch(project.id, " ")
+        batches.create_batch(project.id, " ")
 
 
 def test_service_checks_its_input_itself(ctx: Flask) -> None:
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     with pytest.raises(InvalidInput) as refused:
         service.create_project(organisation.id, {"name": "x"})
     assert {e.field for e in refused.value.errors} >= {"task_type", "languages", "source_language"}
@@ -209,9 +210,9 @@ def test_payload_schema_errors_are_400_and_rule_errors_422(
     from marketplace.tasktypes import get_task_type
     from marketplace.validation import FieldError
 
-    organisation = service.create_organisation("Acme")
+    organisation = organisations.create_organisation("Acme")
     project = service.create_project(organisation.id, classification_body())
-    malformed = ingest.Upload("json", b'{"items": [{"payload": {"text": 7}}]}')
+    malformed = upload_parsing.Upload("json", b'{"items": [{"payload": {"text": 7}}]}')
     with pytest.raises(InvalidInput) as refused:
         ingest.upload_items(project.id, malformed)
     assert refused.value.status == 400
@@ -223,7 +224,7 @@ def test_payload_schema_errors_are_400_and_rule_errors_422(
         return []
 
     monkeypatch.setattr(get_task_type("classification"), "check_payload", no_shouting)
-    shouting = ingest.Upload(
+    shouting = upload_parsing.Upload(
         "json", b'{"items": [{"payload": {"text": "ok"}}, {"payload": {"text": "LOUD"}}]}'
     )
     with pytest.raises(InvalidInput) as refused:

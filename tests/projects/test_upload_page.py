@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
+from marketplace.projects import organisations
 from marketplace.projects import service as projects
 from marketplace.projects.models import Item, ItemImport
 from tests.conftest import csrf_token
@@ -185,7 +186,7 @@ def test_another_organisation_gets_404(
     project = _project(app, client_org["organisation_id"])
     with app.app_context():
         other = accounts.create_user("boss@other.example", PASSWORD, "Boss", [Role.CLIENT])
-        projects.create_organisation("Other Inc", owner_user_id=other.id)
+        organisations.create_organisation("Other Inc", owner_user_id=other.id)
     login("boss@other.example")
     assert client.get(f"/projects/{project['public_id']}").status_code == 404
     response = client.post(

@@ -13,6 +13,8 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from marketplace.db import get_session
+from marketplace.errors import Conflict, Forbidden
+from marketplace.pipeline import submit as pipeline
 from marketplace.qualification import service as qualification
 from marketplace.qualification.models import (
     ExamAttempt,
@@ -23,7 +25,6 @@ from marketplace.qualification.models import (
 )
 from marketplace.routing import service as routing
 from marketplace.validation import InvalidInput
-from marketplace.web.errors import Conflict, Forbidden
 
 SETTINGS = {
     "exam_size": 4,
@@ -193,9 +194,9 @@ def test_fail_wait_pass_work_suspend_reinstate(
                 if assignment.item_id in answers:  # hidden gold: answer it wrong
                     seen_gold.append(assignment.item_id)
                     wrong = "negative" if answers[assignment.item_id] == "positive" else "positive"
-                    routing.submit_assignment(worker, assignment.public_id, {"label": wrong})
+                    pipeline.submit_assignment(worker, assignment.public_id, {"label": wrong})
                 else:
-                    routing.submit_assignment(worker, assignment.public_id, {"label": "positive"})
+                    pipeline.submit_assignment(worker, assignment.public_id, {"label": "positive"})
     assert set(languages) == {"es"}, "a Spanish-qualified annotator got another language"
     assert len(seen_gold) >= 3 and not set(seen_gold) & exam_items
     assert len(seen_gold) == len(set(seen_gold))
@@ -262,7 +263,7 @@ def test_trust_score_moves_with_gold(
     with app.app_context():
         for _ in range(20):
             lease = routing.claim_next_assignments(worker)[0]
-            routing.submit_assignment(
+            pipeline.submit_assignment(
                 worker, lease.public_id, {"label": answers.get(lease.item_id, "positive")}
             )
         gold_seen = get_session().scalars(select(GoldScore.correct)).all()
@@ -279,7 +280,7 @@ def test_trust_scores_in_one_query_match_one_by_one(
     with app.app_context():
         for _ in range(10):
             lease = routing.claim_next_assignments(good)[0]
-            routing.submit_assignment(
+            pipeline.submit_assignment(
                 good, lease.public_id, {"label": answers.get(lease.item_id, "positive")}
             )
         together = qualification.trust_scores([good, new], "es")

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
-from marketplace.projects import service as projects
+from marketplace.projects import organisations
 from marketplace.qualification.models import GoldAnswer
 from tests.routing.test_api import login_as
 
@@ -36,9 +36,9 @@ def client_user(app: Flask, organisation: int) -> Callable[[], int]:
         with app.app_context():
             user = accounts.create_user(email, "correct horse battery", "Buyer", [Role.CLIENT])
             if organisation_id is None:
-                projects.add_member(organisation, user.id)
+                organisations.add_member(organisation, user.id)
             else:
-                projects.add_member(organisation_id, user.id)
+                organisations.add_member(organisation_id, user.id)
             return user.id
 
     return make
@@ -112,7 +112,7 @@ def test_gold_pages_are_for_the_projects_client_only(
 ) -> None:
     project = make_project([("es", "Hola")])
     with app.app_context():
-        elsewhere = projects.create_organisation("Other Co").id
+        elsewhere = organisations.create_organisation("Other Co").id
     path = f"/projects/{project['public_id']}/gold"
     worker, stranger = app.test_client(), app.test_client()
     login_as(worker, annotator("es"), app)

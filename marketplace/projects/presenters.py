@@ -1,4 +1,4 @@
-"""Models to JSON dicts for the client API, shaped as the response schemas in ``schemas.py`` say.
+"""Rows to JSON dicts for the client API, shaped as the response schemas in ``schemas.py`` say.
 
 What leaves the service carries public ids only (``prj_…``, ``itm_…``): integer keys would tell a
 client how many rows other organisations have.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from marketplace.projects.imports import DetectionCounts, ImportStatus
 from marketplace.projects.models import (
     Batch,
     Guideline,
@@ -18,7 +19,6 @@ from marketplace.projects.models import (
     OntologyVersion,
     Project,
 )
-from marketplace.projects.service import DetectionCounts, ImportStatus
 
 
 def timestamp(value: datetime | None) -> str | None:

@@ -1,4 +1,8 @@
-"""Assignments as their annotator sees them."""
+"""Assignments as their annotator sees them: the JSON the routing API returns and pages embed.
+
+Why apart from ``service.py``: routing decides who gets which item; how an assignment is shown
+(the item without its gold answer, the project's brief in the reader's language) is presentation.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 from marketplace.db import get_session
 from marketplace.projects.briefing import item_for_annotator, project_brief
 from marketplace.projects.models import Item, Project
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.presenters import timestamp
 from marketplace.routing.models import Assignment
 
 
