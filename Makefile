@@ -60,10 +60,12 @@ browser-deps:
 test: catalogs browser-deps
 	$(BIN)/pytest
 
+## Style, types, and the import contracts of .importlinter (which package may import which).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) instance i18n/*/LC_MESSAGES/*.mo

@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 from marketplace import create_app
 from marketplace.config import normalize_database_url
 from marketplace.db import get_session, utcnow
+from marketplace.pipeline import submit as pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRENCY = "EUR"
@@ -101,7 +102,7 @@ def _people(n: int, prefix: str) -> list[int]:
 
 def _project(organisation_id: int, name: str, n_items: int) -> int:
     from marketplace.projects import service as projects
-    from marketplace.projects.language_assignment import detect_batch_languages
+    from marketplace.projects.language_detection_job import detect_batch_languages
     from marketplace.projects.models import Batch, ProjectState
 
     project = projects.create_project(
@@ -119,7 +120,8 @@ def _project(organisation_id: int, name: str, n_items: int) -> int:
         },
     )
     projects.set_project_state(project.id, ProjectState.ACTIVE, None)
-    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.ingest import upload_items
+    from marketplace.projects.upload_parsing import Upload
 
     lines = "\n".join(
         f'{{"language": "es", "payload": {{"text": "Reseña número {n}: todo llegó bien."}}}}'
@@ -167,17 +169,17 @@ def _cycles(annotator: int, project_public_id: str) -> tuple[int, float]:
     start = time.perf_counter()
     while batch := routing.claim_next_assignments(annotator, 1, project_public_id):
         for assignment in batch:
-            routing.submit_assignment(annotator, assignment.public_id, {"label": "positive"})
+            pipeline.submit_assignment(annotator, assignment.public_id, {"label": "positive"})
             done += 1
     return done, time.perf_counter() - start
 
 
 def claims_section(args: argparse.Namespace, app: Flask) -> bool:
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
     from marketplace.projects.models import Project
 
     with app.app_context():
-        org = projects.create_organisation("Bench claims")
+        org = organisations.create_organisation("Bench claims")
         free_id = _project(org.id, "unpriced", args.items)
         paid_id = _project(org.id, "priced", args.items)
         _price_and_fund(paid_id, args.items * 200)
@@ -261,11 +263,11 @@ def _floor_bookings(n: int, account_ids: Sequence[int]) -> float:
 def accept_section(args: argparse.Namespace, app: Flask) -> bool:
     from marketplace.payments import ledger
     from marketplace.payments.ledger import AccountRef
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
     from marketplace.review.acceptance import auto_accept_due
 
     with app.app_context():
-        org = projects.create_organisation("Bench accept")
+        org = organisations.create_organisation("Bench accept")
         project_id = _project(org.id, "accept", 1)
         _price_and_fund(project_id, args.judgments * 200)
         workers = _people(50, "accept")
@@ -296,13 +298,13 @@ def payouts_section(args: argparse.Namespace, app: Flask) -> bool:
     from marketplace.payments import ledger
     from marketplace.payments.accrual import accrue_assignment
     from marketplace.payments.models import ConnectedAccount, Payout, PayoutState
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
     from marketplace.routing.models import Assignment
     from tests.stripe_server import TEST_API_KEY
 
     server = app.extensions["bench_stripe"]
     with app.app_context():
-        org = projects.create_organisation("Bench payouts")
+        org = organisations.create_organisation("Bench payouts")
         project_id = _project(org.id, "payouts", 1)
         _price_and_fund(project_id, args.payouts * 50_000)
         workers = _people(args.payouts, "payee")
@@ -322,7 +324,7 @@ def payouts_section(args: argparse.Namespace, app: Flask) -> bool:
                                  payouts_enabled=True, transfers_active=True)
             )  # fmt: skip
         session.commit()
-        from marketplace.payments.payouts import run_payouts
+        from marketplace.payments.payouts.service import run_payouts
 
         start = time.perf_counter()
         run = run_payouts()

@@ -131,9 +131,11 @@ def seed(app_url: str, items: int, annotators: int, overlap: int) -> Seeded:
     from marketplace.accounts.models import LanguageSkill, Role, User, UserRole
     from marketplace.accounts.passwords import hash_password
     from marketplace.db import get_session
+    from marketplace.projects import organisations
     from marketplace.projects import service as projects
-    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.ingest import upload_items
     from marketplace.projects.models import ProjectState
+    from marketplace.projects.upload_parsing import Upload
 
     app = create_app(
         {
@@ -145,7 +147,7 @@ def seed(app_url: str, items: int, annotators: int, overlap: int) -> Seeded:
     )
     texts = _item_texts(items)
     with app.app_context():
-        organisation = projects.create_organisation("Routing benchmark")
+        organisation = organisations.create_organisation("Routing benchmark")
         ids: list[int] = []
         batches: list[int] = []
         for name in ("app", "floor"):

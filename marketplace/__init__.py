@@ -16,7 +16,7 @@ csrf = CSRFProtect()
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment, overridden by ``config`` (tests pass their own)."""
-    from marketplace import cli, db, i18n
+    from marketplace import cli, db, i18n, jobs
     from marketplace.config import load_config
     from marketplace.web import auth, errors, pages
     from marketplace.web.api import api_bp
@@ -44,9 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.agreement.views import bp as agreement_bp
     from marketplace.ops.views import bp as ops_bp
-    from marketplace.payments.payout_views import bp as payouts_bp
+    from marketplace.payments.payouts.views import bp as payouts_bp
+    from marketplace.payments.stripe_webhook_api import bp as stripe_webhooks_bp
     from marketplace.payments.views import bp as payments_bp
-    from marketplace.payments.webhooks import bp as stripe_webhooks_bp
     from marketplace.projects.views import bp as projects_bp
     from marketplace.qualification.views import bp as qualification_bp
     from marketplace.review.views import bp as review_bp
@@ -66,9 +66,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(stripe_webhooks_bp)
     app.register_blueprint(stripe_webhooks_bp)
 
-    from workers import queues
+    jobs.init_app(app)
+    # Routing asks payments what a claim costs through a port (routing.budget): wired here, the
+    # one place that knows every domain, so no domain imports one above it.
+    from marketplace.payments.pricing import LEDGER_BUDGET
+    from marketplace.routing.budget import EXTENSION_KEY
 
-    queues.init_app(app)
+    app.extensions[EXTENSION_KEY] = LEDGER_BUDGET
+    if (
+        app.config["JOBS_MODE"] == "thread"
+        and app.config.get("RUN_PERIODIC_JOBS", True)
+        and not app.config["TESTING"]
+    ):
+        # The embedded default has no scheduler process: the app factory, the one piece of
+        # marketplace/ allowed to know the process entry points, starts one in a thread.
+        from workers.cron import start_in_process_scheduler
+
+        app.extensions["periodic_jobs"] = start_in_process_scheduler(app)
     cli.init_app(app)
     return app
 
@@ -78,7 +92,7 @@ def _import_api_modules() -> None:
     import marketplace.agreement.api
     import marketplace.ops.api
     import marketplace.payments.api
-    import marketplace.payments.payout_api
+    import marketplace.payments.payouts.api
     import marketplace.projects.api
     import marketplace.qualification.api
     import marketplace.review.api

@@ -54,13 +54,13 @@ def create_user_command(
 @click.option("--token-name", default="default", show_default=True)
 def create_organisation_command(name: str, owner_email: str, token_name: str) -> None:
     """Create a client organisation owned by an existing user, and print a first API token."""
-    from marketplace.projects import service as projects
+    from marketplace.projects.organisations import create_organisation
 
     owner = accounts.find_user_by_email(owner_email)
     if owner is None:
         raise click.ClickException(f"no user {owner_email}")
     accounts.grant_role(owner.id, Role.CLIENT)
-    org = projects.create_organisation(name, owner_user_id=owner.id)
+    org = create_organisation(name, owner_user_id=owner.id)
     _token, raw = accounts.issue_api_token(org.id, token_name, created_by=owner.id)
     click.echo(f"organisation {org.public_id} created; API token (shown once): {raw}")
 

@@ -35,10 +35,12 @@ from marketplace.demo_data import (
 from marketplace.demo_media import seed_media_projects
 from marketplace.payments import funding, rates
 from marketplace.payments.models import ProjectFunding
-from marketplace.projects import ingest
+from marketplace.pipeline import submit as pipeline
+from marketplace.projects import ingest, organisations, progress
 from marketplace.projects import service as projects
-from marketplace.projects.language_assignment import detect_batch_languages
+from marketplace.projects.language_detection_job import detect_batch_languages
 from marketplace.projects.models import Batch, Item, Organisation, Project, ProjectState
+from marketplace.projects.upload_parsing import Upload
 from marketplace.qualification import service as qualification
 from marketplace.qualification.models import GoldAnswer
 from marketplace.review import service as review
@@ -60,7 +62,7 @@ def _organisation(owner_id: int) -> Organisation:
     session = get_session()
     org = session.scalar(select(Organisation).where(Organisation.name == CLIENT["organisation"]))
     if org is None:
-        org = projects.create_organisation(CLIENT["organisation"], owner_user_id=owner_id)
+        org = organisations.create_organisation(CLIENT["organisation"], owner_user_id=owner_id)
     if session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(DEMO_TOKEN))) is None:
         session.add(
             ApiToken(
@@ -89,7 +91,7 @@ def _project(organisation_id: int, owner_id: int) -> Project:
         project = projects.create_project(organisation_id, data, created_by=owner_id)
     if project.state == ProjectState.DRAFT:
         project = projects.set_project_state(project.id, ProjectState.ACTIVE, owner_id)
-    if projects.project_progress(project.id)["total"] == 0:
+    if progress.project_progress(project.id)["total"] == 0:
         lines = [
             json.dumps(
                 {"external_id": f"demo-{n:03d}", "language": language, "payload": {"text": text}},
@@ -105,7 +107,7 @@ def _project(organisation_id: int, owner_id: int) -> Project:
             )
             for n, (language, text) in enumerate(TRIAGE_ITEMS, start=1)
         ]
-        upload = ingest.Upload(format="jsonl", content="\n".join(lines).encode(), batch_name=DEMO_BATCH)
+        upload = Upload(format="jsonl", content="\n".join(lines).encode(), batch_name=DEMO_BATCH)
         ingest.upload_items(project.id, upload, user_id=owner_id)
     if not any(row["total"] for row in qualification.gold_coverage(project.id)["languages"]):
         records = [
@@ -171,7 +173,7 @@ def _seed_spanish_work(project_id: int) -> None:
                     routing.give_back_assignment(user.id, assignment.public_id, skip=False)
                     continue
                 flag = email == DEMO_FLAGGER and text == spanish[len(labels) - 1]
-                routing.submit_assignment(user.id, assignment.public_id, answer, edge_case=flag)
+                pipeline.submit_assignment(user.id, assignment.public_id, answer, edge_case=flag)
     for email, language in REVIEWERS:
         reviewer = accounts.find_user_by_email(email)
         assert reviewer is not None
@@ -200,7 +202,7 @@ def seed_demo() -> Iterator[str]:
     _reviewers(ops_id)
     _seed_spanish_work(project.id)
     media = seed_media_projects(org.id, client_id)
-    total = projects.project_progress(project.id)["total"]
+    total = progress.project_progress(project.id)["total"]
     yield "Demo ready."
     yield "  Home page:     http://127.0.0.1:5000/  (in 12 languages: ?lang=es, ?lang=ar, ?lang=ja...)"
     yield "  Log in:        http://127.0.0.1:5000/login"

@@ -15,9 +15,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from marketplace.db import get_session
-from marketplace.projects import ingest
+from marketplace.projects import ingest, progress
 from marketplace.projects import service as projects
 from marketplace.projects.models import Project, ProjectState
+from marketplace.projects.upload_parsing import Upload
 
 #: Where ``make run`` serves the app when PUBLIC_BASE_URL is not set.
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -92,9 +93,9 @@ def seed_media_projects(organisation_id: int, owner_id: int) -> list[Project]:
             project = projects.create_project(organisation_id, data, created_by=owner_id)
         if project.state == ProjectState.DRAFT:
             project = projects.set_project_state(project.id, ProjectState.ACTIVE, owner_id)
-        if projects.project_progress(project.id)["total"] == 0:
+        if progress.project_progress(project.id)["total"] == 0:
             line = {"external_id": f"demo-{data['task_type']}-1", "language": "es", "payload": payload}
-            upload = ingest.Upload(format="jsonl", content=json.dumps(line, ensure_ascii=False).encode())
+            upload = Upload(format="jsonl", content=json.dumps(line, ensure_ascii=False).encode())
             ingest.upload_items(project.id, upload, user_id=owner_id)
         seeded.append(project)
     return seeded

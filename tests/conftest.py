@@ -135,7 +135,7 @@ def run_jobs(app: Flask) -> Callable[[], int]:
             return 0
         from rq import Queue, SimpleWorker
 
-        from workers.queues import ALL_QUEUES
+        from marketplace.jobs import ALL_QUEUES
 
         redis = app.extensions["redis"]
         queues = [Queue(name, connection=redis) for name in ALL_QUEUES]
@@ -206,11 +206,11 @@ def client_org(app: Flask) -> dict[str, Any]:
     """A client organisation with an owner and an API token; returns ids and the raw token."""
     from marketplace.accounts import service as accounts
     from marketplace.accounts.models import Role
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
 
     with app.app_context():
         owner = accounts.create_user("owner@client.example", "correct horse battery", "Owner", [Role.CLIENT])
-        org = projects.create_organisation("Acme Labs", owner_user_id=owner.id)
+        org = organisations.create_organisation("Acme Labs", owner_user_id=owner.id)
         token, raw = accounts.issue_api_token(org.id, "ci")
         return {"organisation_id": org.id, "owner_id": owner.id, "token": raw, "token_id": token.id}
 
@@ -240,10 +240,10 @@ LABELS = [
 
 @pytest.fixture
 def organisation(app: Flask) -> int:
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
 
     with app.app_context():
-        return projects.create_organisation("Routing Co").id
+        return organisations.create_organisation("Routing Co").id
 
 
 @pytest.fixture
@@ -251,8 +251,9 @@ def make_project(app: Flask, organisation: int, run_jobs: Callable[[], int]) -> 
     """Create an active classification project with ``items`` = [(language, text), ...]."""
 
     from marketplace.projects import service as projects
-    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.ingest import upload_items
     from marketplace.projects.models import ProjectState
+    from marketplace.projects.upload_parsing import Upload
 
     def make(
         items: Sequence[tuple[str, str]],

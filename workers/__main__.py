@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from marketplace import create_app
-from workers.queues import ALL_QUEUES
+from marketplace.jobs import ALL_QUEUES
 
 
 def main(argv: list[str] | None = None) -> int:

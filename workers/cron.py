@@ -1,36 +1,40 @@
 """Periodic jobs, and the two ways they run: an RQ cron scheduler process in production, or a
-thread of the web process in the embedded default."""
+thread of the web process in the embedded default (started by the app factory)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 
-from workers import payments, qualification, review, routing
-from workers.queues import QUEUE_MAINTENANCE
+from marketplace.jobs import QUEUE_MAINTENANCE, resolve
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    func: Callable[[], Any]
+    #: Dotted path of the job function, as domains enqueue it (``marketplace.jobs``).
+    path: str
     every_seconds: int
     queue: str = QUEUE_MAINTENANCE
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition(".")[2]
 
 
 #: What runs on a schedule. Each job is idempotent, so an extra or overlapping run is harmless.
 PERIODIC_JOBS = (
-    PeriodicJob(routing.expire_leases, every_seconds=60),
-    PeriodicJob(qualification.expire_exams, every_seconds=60),
-    PeriodicJob(review.expire_review_leases, every_seconds=60),
-    PeriodicJob(review.auto_accept_due, every_seconds=300),
-    PeriodicJob(review.intake_stragglers, every_seconds=300),
+    # Slots are free the moment a lease expires; this records the expiry and its event.
+    PeriodicJob("marketplace.routing.service.expire_leases", every_seconds=60),
+    PeriodicJob("marketplace.qualification.service.expire_exams", every_seconds=60),
+    PeriodicJob("marketplace.review.service.expire_review_leases", every_seconds=60),
+    PeriodicJob("marketplace.review.acceptance.auto_accept_due", every_seconds=300),
+    # Completed items whose review intake a crash cut short between the submit and the intake.
+    PeriodicJob("marketplace.review.intake.intake_stragglers", every_seconds=300),
     # A full payout run once per PAYOUT_INTERVAL_SECONDS; in between only payouts left pending.
-    PeriodicJob(payments.scheduled_payouts, every_seconds=300),
+    PeriodicJob("marketplace.payments.jobs.scheduled_payouts", every_seconds=300),
 )
 
 
@@ -40,7 +44,7 @@ def run_cron_scheduler(app: Flask) -> None:
 
     scheduler = CronScheduler(connection=app.extensions["redis"])
     for job in PERIODIC_JOBS:
-        scheduler.register(job.func, job.queue, interval=job.every_seconds)
+        scheduler.register(resolve(job.path), job.queue, interval=job.every_seconds)
     scheduler.start()  # type: ignore[no-untyped-call]  # rq leaves this one untyped
 
 
@@ -55,9 +59,9 @@ def start_in_process_scheduler(app: Flask) -> threading.Thread:
                 if now >= due:
                     try:
                         with app.app_context():
-                            job.func()
+                            resolve(job.path)()
                     except Exception:
-                        app.logger.exception("periodic job %s failed", job.func.__name__)
+                        app.logger.exception("periodic job %s failed", job.name)
                     next_run[job] = now + job.every_seconds
             time.sleep(1.0)
 

@@ -8,8 +8,8 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from marketplace.projects import membership
+from marketplace.projects.access import Actor
 from marketplace.web.api import endpoint
-from marketplace.web.auth import Principal
 
 ME_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -47,7 +47,7 @@ ME_SCHEMA: dict[str, Any] = {
     response_schema=ME_SCHEMA,
     error_statuses=(401,),
 )
-def me(principal: Principal) -> ResponseReturnValue:
+def me(principal: Actor) -> ResponseReturnValue:
     organisations = [
         {"id": org.public_id, "name": org.name}
         for org in membership.organisations_by_ids(sorted(principal.organisation_ids))

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from marketplace.agreement import service
 from marketplace.db import get_session
 from marketplace.projects import service as projects
+from marketplace.projects.access import Actor
 from marketplace.projects.models import Batch
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal
 
 AGREEMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -66,7 +66,7 @@ AGREEMENT_SCHEMA: dict[str, Any] = {
     response_schema=AGREEMENT_SCHEMA,
     query=(QueryParam("batch", {"type": "string"}, "Only these batches (repeat the parameter)."),),
 )
-def project_agreement(principal: Principal, project_id: str) -> ResponseReturnValue:
+def project_agreement(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     batch_ids = None
     wanted = request.args.getlist("batch")

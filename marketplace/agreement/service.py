@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.agreement.models import AgreementStats, ItemAgreement
 from marketplace.db import get_session, insert_ignoring_conflicts, utcnow
-from marketplace.projects.models import Batch, Item, ItemState, Project
+from marketplace.projects import item_lifecycle as items
+from marketplace.projects.models import Batch, Item, Project
 from marketplace.routing.models import Assignment, AssignmentState
 
 #: Consensus confidence below which an item counts as unresolved.
@@ -63,23 +64,25 @@ def settle_item(session: Session, item: Item, project: Project, now: datetime) -
         # A project that wants one judgment per item accepts one answer as settled.
         min_answers=min(2, project.overlap),
     )
-    item.consensus = {
-        "answer": result.answer,
-        "confidence": result.confidence,
-        "resolved": result.resolved,
-        "method": result.method,
-        "judgments": len(answers),
-        "computed_at": now.isoformat(),
-    }
+    items.record_consensus(
+        item,
+        {
+            "answer": result.answer,
+            "confidence": result.confidence,
+            "resolved": result.resolved,
+            "method": result.method,
+            "judgments": len(answers),
+            "computed_at": now.isoformat(),
+        },
+    )
     required = item.judgments_required or project.overlap
     if result.resolved:
-        item.state = ItemState.COMPLETE
+        items.complete_item(item)
         return "complete"
     if required < project.max_overlap:
-        item.judgments_required = required + 1
+        items.ask_for_more_judgments(item, required + 1)
         return "more"
-    item.state = ItemState.COMPLETE
-    item.edge_case_reason = "unresolved"
+    items.complete_item(item, edge_case_reason="unresolved")
     return "edge_case"
 
 

@@ -16,12 +16,13 @@ from urllib.parse import urlencode
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from marketplace.projects import language_assignment as triage
+from marketplace.pagination import parse_limit
+from marketplace.projects import triage
+from marketplace.projects.access import Actor
+from marketplace.projects.presenters import timestamp
 from marketplace.projects.schemas import LANGUAGE
-from marketplace.projects.serializers import timestamp
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_ops
-from marketplace.web.pagination import parse_limit
+from marketplace.web.auth import require_ops
 
 TAG_OPS = ("ops",)
 
@@ -195,7 +196,7 @@ def _item_json(item: triage.TriageItem) -> dict[str, Any]:
     response_schema=TRIAGE_GROUPS,
     query=(_PROJECT_PARAM,),
 )
-def list_triage_groups(principal: Principal) -> ResponseReturnValue:
+def list_triage_groups(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     project = request.args.get("project") or None
     groups = triage.triage_groups(triage.TriageScope(project=project))
@@ -217,7 +218,7 @@ def list_triage_groups(principal: Principal) -> ResponseReturnValue:
         QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Page size."),
     ),
 )
-def list_triage_items(principal: Principal) -> ResponseReturnValue:
+def list_triage_items(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     scope = triage.TriageScope(
         project=request.args.get("project") or None,
@@ -250,7 +251,7 @@ def _group_scope(group: dict[str, Any]) -> triage.TriageScope:
     response_schema=RESOLUTION,
     error_statuses=(400, 401, 403, 404, 422),
 )
-def resolve_triage(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def resolve_triage(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     """Items no longer in triage are skipped and listed, not refused: see ``resolve_items``."""
     user_id = require_ops(principal)
     if "items" in body:

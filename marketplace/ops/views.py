@@ -26,7 +26,7 @@ from marketplace.i18n import current_locale_tag
 from marketplace.languages.codes import language_name
 from marketplace.ops import charts
 from marketplace.ops import dashboard as figures
-from marketplace.projects import language_assignment as triage
+from marketplace.projects import triage
 from marketplace.validation import InvalidInput
 from marketplace.web.auth import roles_required
 

@@ -21,10 +21,11 @@ from marketplace.payments import earnings as earnings_service
 from marketplace.payments import pricing, rates
 from marketplace.payments.models import Payout, RateCard
 from marketplace.projects import service as projects
+from marketplace.projects.access import Actor
 from marketplace.projects.models import Project
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.presenters import timestamp
 from marketplace.web.api import endpoint
-from marketplace.web.auth import Principal, require_annotator, require_ops
+from marketplace.web.auth import require_annotator, require_ops
 
 TAG_PAYMENTS = ("payments",)
 _WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
@@ -366,7 +367,7 @@ def summary_json(summary: earnings_service.PaymentsSummary) -> dict[str, Any]:
     }
 
 
-def _user_id(principal: Principal) -> int | None:
+def _user_id(principal: Actor) -> int | None:
     return principal.user.id if principal.user is not None else None
 
 
@@ -379,7 +380,7 @@ def _user_id(principal: Principal) -> int | None:
     tags=TAG_PAYMENTS,
     response_schema=RATE_CARDS,
 )
-def get_rates(principal: Principal, project_id: str) -> ResponseReturnValue:
+def get_rates(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     return jsonify(rate_cards_json(project, rates.list_rate_cards(project.id)))
 
@@ -393,7 +394,7 @@ def get_rates(principal: Principal, project_id: str) -> ResponseReturnValue:
     response_schema=RATE_CARDS,
     error_statuses=_WRITE_ERRORS,
 )
-def put_rates(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def put_rates(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     wanted = [rates.RateInput(r["language"], r["currency"], r["amount_minor"]) for r in body["rates"]]
     cards = rates.replace_rate_cards(project.id, wanted, _user_id(principal))
@@ -408,7 +409,7 @@ def put_rates(principal: Principal, project_id: str, body: dict[str, Any]) -> Re
     success_status=204,
     error_statuses=(401, 403, 404, 409),
 )
-def delete_rate(principal: Principal, project_id: str, language: str) -> ResponseReturnValue:
+def delete_rate(principal: Actor, project_id: str, language: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     rates.delete_rate_card(project.id, language, _user_id(principal))
     return "", 204
@@ -420,7 +421,7 @@ def delete_rate(principal: Principal, project_id: str, language: str) -> Respons
     tags=TAG_PAYMENTS,
     response_schema=BUDGET,
 )
-def get_budget(principal: Principal, project_id: str) -> ResponseReturnValue:
+def get_budget(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     return jsonify(budget_json(project, budgets.project_budget(project.id)))
 
@@ -435,7 +436,7 @@ def get_budget(principal: Principal, project_id: str) -> ResponseReturnValue:
     response_schema=EARNINGS,
     error_statuses=(401, 403),
 )
-def get_earnings(principal: Principal) -> ResponseReturnValue:
+def get_earnings(principal: Actor) -> ResponseReturnValue:
     user_id = require_annotator(principal, _("Only annotators have earnings."))
     return jsonify(earnings_json(earnings_service.annotator_earnings(user_id)))
 
@@ -450,6 +451,6 @@ def get_earnings(principal: Principal) -> ResponseReturnValue:
     response_schema=OPS_SUMMARY,
     error_statuses=(401, 403),
 )
-def get_ops_payments_summary(principal: Principal) -> ResponseReturnValue:
+def get_ops_payments_summary(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     return jsonify(summary_json(earnings_service.ops_payments_summary()))

@@ -19,18 +19,16 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, DomainError, NotFound, ProviderRefused, Unavailable
 from marketplace.payments.gateway import Account, StripeRefused, StripeUnavailable, gateway, payments_mode
 from marketplace.payments.models import ConnectedAccount
-from marketplace.web.errors import ApiError, Conflict, NotFound
 
 
-class StripeConnectUnavailable(ApiError):
+class StripeConnectUnavailable(Unavailable):
+    code = "payment_provider_unavailable"
+
     def __init__(self) -> None:
-        super().__init__(
-            503,
-            "payment_provider_unavailable",
-            _("Stripe cannot be reached right now. Please try again in a few minutes."),
-        )
+        super().__init__(_("Stripe cannot be reached right now. Please try again in a few minutes."))
 
 
 def _require_stripe() -> None:
@@ -38,11 +36,11 @@ def _require_stripe() -> None:
         raise Conflict(_("Payouts are made by bank transfer here: there is no Stripe account to connect."))
 
 
-def _gateway_error(exc: StripeRefused | StripeUnavailable) -> ApiError:
+def _gateway_error(exc: StripeRefused | StripeUnavailable) -> DomainError:
     if isinstance(exc, StripeUnavailable):
         return StripeConnectUnavailable()
-    return ApiError(
-        502, "payment_provider_refused", _("Stripe refused the request: %(reason)s", reason=exc.message)
+    return ProviderRefused(
+        _("Stripe refused the request: %(reason)s", reason=exc.message), code="payment_provider_refused"
     )
 
 

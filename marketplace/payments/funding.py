@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.db import get_session, is_postgresql, utcnow
+from marketplace.errors import Conflict, Forbidden, NotFound, RuleBroken, Unavailable
 from marketplace.payments.gateway import StripeRefused, StripeUnavailable, gateway, payments_mode
 from marketplace.payments.ledger import AccountRef, post_transaction
 from marketplace.payments.models import FundingState, ProjectFunding, RateCard, TransactionKind
 from marketplace.projects.models import Project
 from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import ApiError, Conflict, Forbidden, NotFound
 
 #: The largest single funding, in minor units (Stripe's own limit for one PaymentIntent).
 MAX_FUNDING_MINOR = 99_999_999
@@ -43,22 +43,20 @@ def funding_key(funding_id: int) -> str:
     return f"funding-{funding_id}"
 
 
-class PaymentProviderUnavailable(ApiError):
+class PaymentProviderUnavailable(Unavailable):
+    code = "payment_provider_unavailable"
+
     def __init__(self) -> None:
         super().__init__(
-            503,
-            "payment_provider_unavailable",
-            _("The payment provider cannot be reached right now. Please try again in a few minutes."),
+            _("The payment provider cannot be reached right now. Please try again in a few minutes.")
         )
 
 
-class PaymentRefused(ApiError):
+class PaymentRefused(RuleBroken):
+    code = "payment_refused"
+
     def __init__(self, reason: str) -> None:
-        super().__init__(
-            422,
-            "payment_refused",
-            _("The payment provider refused this payment: %(reason)s", reason=reason),
-        )
+        super().__init__(_("The payment provider refused this payment: %(reason)s", reason=reason))
 
 
 def require_ops(session: Session, user_id: int) -> None:

@@ -10,7 +10,6 @@ judgments carry no rate. A priced project routes only the languages it has a rat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -21,21 +20,10 @@ from marketplace.db import is_postgresql
 from marketplace.payments.ledger import AccountRef, account, owed
 from marketplace.payments.models import LedgerAccount, RateCard
 from marketplace.projects.models import Project
+from marketplace.routing.budget import Price
 from marketplace.routing.models import Acceptance, Assignment, AssignmentState
 
-
-@dataclass(frozen=True)
-class Price:
-    """One judgment's rate (the annotator's) and the platform's fee on it, in minor units."""
-
-    rate_minor: int
-    fee_minor: int
-    currency: str
-
-    @property
-    def unit_cost(self) -> int:
-        """What the project's escrow pays when the judgment is accepted."""
-        return self.rate_minor + self.fee_minor
+__all__ = ["LEDGER_BUDGET", "Price", "affordable", "project_prices"]
 
 
 def fee_for(rate_minor: int, fee_bps: int) -> int:
@@ -107,3 +95,17 @@ def affordable(session: Session, project_id: int, price: Price, wanted: int, now
         session.execute(select(LedgerAccount.id).where(LedgerAccount.id == escrow.id).with_for_update())
     room = available_minor(session, project_id, price.currency, now) // price.unit_cost
     return max(0, min(wanted, room))
+
+
+class LedgerBudget:
+    """Routing's ``ClaimBudget`` answered from the rate cards and the project's escrow."""
+
+    def project_prices(self, session: Session, project: Project) -> dict[str, Price] | None:
+        return project_prices(session, project)
+
+    def affordable(self, session: Session, project_id: int, price: Price, wanted: int, now: datetime) -> int:
+        return affordable(session, project_id, price, wanted, now)
+
+
+#: The one instance the app factory installs into routing (``routing.budget.EXTENSION_KEY``).
+LEDGER_BUDGET = LedgerBudget()

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.payments.models import AccountKind, LedgerAccount, LedgerEntry, RateCard
 from marketplace.projects.models import Project
 from marketplace.routing.models import Assignment
 from marketplace.validation import FieldError, InvalidInput, format_number, join_path
-from marketplace.web.errors import Conflict, NotFound
 
 #: The highest rate one judgment may pay, in minor units (100,000.00 in a two-decimal currency).
 #: Why a cap at all: a slip of the keyboard (an extra three zeros) would otherwise drain a budget

@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.accounts.models import Role
+from marketplace.errors import DomainError
 from marketplace.payments import budget as budgets
 from marketplace.payments import earnings as earnings_service
 from marketplace.payments import pricing, rates
@@ -37,7 +38,6 @@ from marketplace.projects import service as projects
 from marketplace.projects.models import Project
 from marketplace.validation import InvalidInput
 from marketplace.web.auth import page_principal, roles_required
-from marketplace.web.errors import ApiError
 
 bp = Blueprint("payments", __name__)
 
@@ -203,7 +203,7 @@ def _save_rates(project: Project, currency: str, values: dict[str, str]) -> dict
     except InvalidInput as exc:
         for problem in exc.errors:
             errors.setdefault(_form_key(problem.field, wanted), []).append(problem.message)
-    except ApiError as exc:
+    except DomainError as exc:
         errors.setdefault("rates", []).append(exc.message)
     return errors
 

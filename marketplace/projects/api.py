@@ -13,9 +13,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.i18n import current_locale_tag
-from marketplace.projects import ingest, schemas, service
+from marketplace.pagination import parse_limit
+from marketplace.projects import (
+    batches,
+    imports,
+    ingest,
+    items,
+    progress,
+    schemas,
+    service,
+    upload_parsing,
+)
+from marketplace.projects.access import Actor
 from marketplace.projects.models import Project
-from marketplace.projects.serializers import (
+from marketplace.projects.organisations import organisation_public_ids, resolve_organisation
+from marketplace.projects.presenters import (
     batch_json,
     guideline_json,
     import_json,
@@ -25,9 +37,7 @@ from marketplace.projects.serializers import (
 )
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal
 from marketplace.web.errors import ApiError
-from marketplace.web.pagination import parse_limit
 
 TAG_PROJECTS = ("projects",)
 TAG_ITEMS = ("items",)
@@ -40,11 +50,11 @@ _WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 
 
 def _project_body(project: Project) -> dict[str, Any]:
-    organisation = service.organisation_public_ids([project.organisation_id])[project.organisation_id]
+    organisation = organisation_public_ids([project.organisation_id])[project.organisation_id]
     return project_json(project, organisation)
 
 
-def _user_id(principal: Principal) -> int | None:
+def _user_id(principal: Actor) -> int | None:
     return principal.user.id if principal.user is not None else None
 
 
@@ -61,8 +71,8 @@ def _user_id(principal: Principal) -> int | None:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 422),
 )
-def create_project(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
-    organisation_id = service.resolve_organisation(principal, body.get("organisation"))
+def create_project(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
+    organisation_id = resolve_organisation(principal, body.get("organisation"))
     data = {key: value for key, value in body.items() if key != "organisation"}
     project = service.create_project(organisation_id, data, created_by=_user_id(principal))
     location = url_for("api_v1.get_project_get", project_id=project.public_id)
@@ -77,11 +87,11 @@ def create_project(principal: Principal, body: dict[str, Any]) -> ResponseReturn
     query=_PAGE_PARAMS,
     error_statuses=(400, 401, 403),
 )
-def list_projects(principal: Principal) -> ResponseReturnValue:
+def list_projects(principal: Actor) -> ResponseReturnValue:
     page = service.list_projects(
         principal, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
-    organisations = service.organisation_public_ids(p.organisation_id for p in page.items)
+    organisations = organisation_public_ids(p.organisation_id for p in page.items)
     return jsonify(
         {
             "projects": [project_json(p, organisations[p.organisation_id]) for p in page.items],
@@ -93,7 +103,7 @@ def list_projects(principal: Principal) -> ResponseReturnValue:
 @endpoint(
     "/projects/<project_id>", summary="Read a project", tags=TAG_PROJECTS, response_schema=schemas.PROJECT
 )
-def get_project(principal: Principal, project_id: str) -> ResponseReturnValue:
+def get_project(principal: Actor, project_id: str) -> ResponseReturnValue:
     return jsonify(_project_body(service.visible_project(principal, project_id)))
 
 
@@ -106,7 +116,7 @@ def get_project(principal: Principal, project_id: str) -> ResponseReturnValue:
     response_schema=schemas.PROJECT,
     error_statuses=_WRITE_ERRORS,
 )
-def change_project_state(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def change_project_state(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     project = service.set_project_state(project.id, body["state"], _user_id(principal))
     return jsonify(_project_body(project))
@@ -125,9 +135,7 @@ def change_project_state(principal: Principal, project_id: str, body: dict[str, 
     success_status=201,
     error_statuses=_WRITE_ERRORS,
 )
-def create_ontology_version(
-    principal: Principal, project_id: str, body: dict[str, Any]
-) -> ResponseReturnValue:
+def create_ontology_version(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     version = service.new_ontology_version(
         project.id, body["labels"], body.get("note", ""), _user_id(principal), body.get("guidelines")
@@ -141,7 +149,7 @@ def create_ontology_version(
     tags=TAG_PROJECTS,
     response_schema=schemas.ONTOLOGY_VERSION_LIST,
 )
-def list_ontology_versions(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_ontology_versions(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     return jsonify({"versions": [ontology_version_json(v) for v in project.ontology_versions]})
 
@@ -156,7 +164,7 @@ def list_ontology_versions(principal: Principal, project_id: str) -> ResponseRet
     error_statuses=_WRITE_ERRORS,
 )
 def put_guideline(
-    principal: Principal, project_id: str, language: str, body: dict[str, Any]
+    principal: Actor, project_id: str, language: str, body: dict[str, Any]
 ) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     guideline = service.put_guideline(project.id, language, body["text"])
@@ -169,7 +177,7 @@ def put_guideline(
     tags=TAG_PROJECTS,
     response_schema=schemas.GUIDELINE_LIST,
 )
-def list_guidelines(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_guidelines(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     current = project.current_ontology
     version = current.version if current is not None else 0
@@ -188,7 +196,7 @@ def _unsupported() -> ApiError:
     )
 
 
-def upload_from_request() -> ingest.Upload:
+def upload_from_request() -> upload_parsing.Upload:
     """The upload in this request: the body itself, or the ``file`` part of a multipart form."""
     batch_name = request.args.get("batch") or None
     if request.mimetype == "multipart/form-data":
@@ -197,14 +205,14 @@ def upload_from_request() -> ingest.Upload:
             raise InvalidInput(
                 [FieldError("file", "required", _("Attach the items as a file named “file”."))]
             )
-        fmt = ingest.format_for(part.mimetype, part.filename)
+        fmt = upload_parsing.format_for(part.mimetype, part.filename)
         if fmt is None:
             raise _unsupported()
-        return ingest.Upload(fmt, part.read(), part.filename, request.form.get("batch") or batch_name)
-    fmt = ingest.format_for(request.mimetype)
+        return upload_parsing.Upload(fmt, part.read(), part.filename, request.form.get("batch") or batch_name)
+    fmt = upload_parsing.format_for(request.mimetype)
     if fmt is None:
         raise _unsupported()
-    return ingest.Upload(fmt, request.get_data(), None, batch_name)
+    return upload_parsing.Upload(fmt, request.get_data(), None, batch_name)
 
 
 @endpoint(
@@ -229,7 +237,7 @@ def upload_from_request() -> ingest.Upload:
     error_statuses=(400, 401, 403, 404, 409, 413, 415, 422),
 )
 def upload_items(
-    principal: Principal, project_id: str, body: dict[str, Any] | None = None
+    principal: Actor, project_id: str, body: dict[str, Any] | None = None
 ) -> ResponseReturnValue:
     """201 with the batch when the upload was stored at once; 202 with a ``Location`` to poll when
     it is large enough to go to a background import. Either way the upload is all or nothing."""
@@ -242,7 +250,7 @@ def upload_items(
         locale=current_locale_tag(),
     )
     batch_id = outcome.batch.public_id if outcome.batch is not None else None
-    result: dict[str, Any] = {"import": import_json(service.import_status(outcome.item_import, batch_id))}
+    result: dict[str, Any] = {"import": import_json(imports.import_status(outcome.item_import, batch_id))}
     if not outcome.queued and outcome.batch is not None:
         total = outcome.item_import.accepted
         result["batch"] = batch_json(outcome.batch, total=total, complete=0)
@@ -269,12 +277,12 @@ def upload_items(
         QueryParam("batch", {"type": "string"}, "Only items of this batch (its id)."),
     ),
 )
-def list_items(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_items(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    filters = service.check_item_filters(
+    filters = items.check_item_filters(
         request.args.get("state"), request.args.get("language"), request.args.get("batch")
     )
-    page = service.list_items(
+    page = items.list_items(
         project.id, request.args.get("cursor"), parse_limit(request.args.get("limit")), filters
     )
     return jsonify(
@@ -288,9 +296,9 @@ def list_items(principal: Principal, project_id: str) -> ResponseReturnValue:
     tags=TAG_ITEMS,
     response_schema=schemas.ITEM,
 )
-def get_item(principal: Principal, project_id: str, item_id: str) -> ResponseReturnValue:
+def get_item(principal: Actor, project_id: str, item_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    item, batch = service.get_item(project.id, item_id)
+    item, batch = items.get_item(project.id, item_id)
     return jsonify(item_json(item, batch))
 
 
@@ -301,9 +309,9 @@ def get_item(principal: Principal, project_id: str, item_id: str) -> ResponseRet
     response_schema=schemas.IMPORT_LIST,
     query=_PAGE_PARAMS,
 )
-def list_imports(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_imports(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    page = service.list_imports(
+    page = imports.list_imports(
         project.id, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
     return jsonify(
@@ -317,9 +325,9 @@ def list_imports(principal: Principal, project_id: str) -> ResponseReturnValue:
     tags=TAG_ITEMS,
     response_schema=schemas.IMPORT,
 )
-def get_import(principal: Principal, project_id: str, import_id: str) -> ResponseReturnValue:
+def get_import(principal: Actor, project_id: str, import_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    return jsonify(import_json(service.get_import(project.id, import_id)))
+    return jsonify(import_json(imports.get_import(project.id, import_id)))
 
 
 @endpoint(
@@ -328,9 +336,9 @@ def get_import(principal: Principal, project_id: str, import_id: str) -> Respons
     tags=TAG_ITEMS,
     response_schema=schemas.PROGRESS,
 )
-def get_progress(principal: Principal, project_id: str) -> ResponseReturnValue:
+def get_progress(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    return jsonify(service.project_progress(project.id))
+    return jsonify(progress.project_progress(project.id))
 
 
 @endpoint(
@@ -340,9 +348,9 @@ def get_progress(principal: Principal, project_id: str) -> ResponseReturnValue:
     response_schema=schemas.BATCH_LIST,
     query=_PAGE_PARAMS,
 )
-def list_batches(principal: Principal, project_id: str) -> ResponseReturnValue:
+def list_batches(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
-    page = service.list_batches(
+    page = batches.list_batches(
         project.id, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
     return jsonify(

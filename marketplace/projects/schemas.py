@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.qualification.settings import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
-from marketplace.review.settings import SETTINGS_SCHEMA as REVIEW_SETTINGS_SCHEMA
+from marketplace.projects.settings.qualification import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
+from marketplace.projects.settings.review import SETTINGS_SCHEMA as REVIEW_SETTINGS_SCHEMA
 from marketplace.tasktypes import TASK_TYPES
 
 JSONSchema = dict[str, Any]

@@ -16,17 +16,20 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role
+from marketplace.errors import DomainError
 from marketplace.i18n import current_locale_tag
 from marketplace.projects import ingest, membership
 from marketplace.projects import service as projects
 from marketplace.projects.api import upload_from_request
+from marketplace.projects.imports import unfinished_imports
 from marketplace.projects.models import ImportState, Project
-from marketplace.projects.serializers import import_progress
+from marketplace.projects.presenters import import_progress
+from marketplace.projects.progress import project_progress
 from marketplace.projects.states import state_name
 from marketplace.tasktypes import get_task_type
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.auth import page_principal, roles_required
-from marketplace.web.errors import ApiError
+from marketplace.web.errors import status_of
 
 bp = Blueprint("projects", __name__)
 
@@ -83,7 +86,7 @@ def _detail_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     """The project page; an upload the server refused is shown again with its problems."""
-    progress = projects.project_progress(project.id)
+    progress = project_progress(project.id)
     # A refusal is shown next to the form even when the project no longer takes items (409).
     accepts_items = project.state in projects.UPLOADABLE_STATES or bool(upload_errors)
     ontology = project.current_ontology
@@ -93,7 +96,7 @@ def _detail_page(
             "projects/detail.html",
             project=project,
             progress=progress,
-            imports=projects.unfinished_imports(project.id),
+            imports=unfinished_imports(project.id),
             import_state_names=import_state_names(),
             import_progress=import_progress,
             upload_form=(form or UploadItemsForm()) if accepts_items else None,
@@ -131,9 +134,11 @@ def upload_items(project_id: str) -> ResponseReturnValue:
         )
     except InvalidInput as exc:
         return _detail_page(project, form, exc.errors, exc.status)
-    except ApiError as exc:
+    except DomainError as exc:
         # Unsupported file type, too many items, a project that takes no more items, a race.
-        return _detail_page(project, form, [FieldError(exc.field or "", exc.code, exc.message)], exc.status)
+        return _detail_page(
+            project, form, [FieldError(exc.field or "", exc.code, exc.message)], status_of(exc)
+        )
     if outcome.queued:
         flash(_("The file is being checked and saved; its progress is shown below."), "info")
     else:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from marketplace.i18n import current_locale_tag
 from marketplace.projects import service as projects
+from marketplace.projects.access import Actor
 from marketplace.qualification import service
 from marketplace.qualification.presenters import (
     available_exams,
@@ -23,7 +24,7 @@ from marketplace.qualification.presenters import (
 )
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator, require_ops
+from marketplace.web.auth import require_annotator, require_ops
 
 GOLD_UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -107,7 +108,7 @@ QUALIFICATIONS_SCHEMA: dict[str, Any] = {
 }
 
 
-def _annotator(principal: Principal) -> int:
+def _annotator(principal: Actor) -> int:
     return require_annotator(principal, _("Only annotators can take exams."))
 
 
@@ -124,7 +125,7 @@ def _annotator(principal: Principal) -> int:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 422),
 )
-def add_gold(principal: Principal, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def add_gold(principal: Actor, project_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     created_by = principal.user.id if principal.user else None
     added = service.add_gold_items(project.id, body["items"], created_by)
@@ -137,7 +138,7 @@ def add_gold(principal: Principal, project_id: str, body: dict[str, Any]) -> Res
     tags=("gold",),
     response_schema=COVERAGE_SCHEMA,
 )
-def gold_coverage(principal: Principal, project_id: str) -> ResponseReturnValue:
+def gold_coverage(principal: Actor, project_id: str) -> ResponseReturnValue:
     project = projects.visible_project(principal, project_id)
     return jsonify(service.gold_coverage(project.id))
 
@@ -152,7 +153,7 @@ def gold_coverage(principal: Principal, project_id: str) -> ResponseReturnValue:
     response_schema=QUALIFICATIONS_SCHEMA,
     error_statuses=(401, 403),
 )
-def my_qualifications(principal: Principal) -> ResponseReturnValue:
+def my_qualifications(principal: Actor) -> ResponseReturnValue:
     user_id = _annotator(principal)
     return jsonify(
         {
@@ -172,7 +173,7 @@ def my_qualifications(principal: Principal) -> ResponseReturnValue:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 409),
 )
-def start_exam(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def start_exam(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     attempt = service.start_exam(_annotator(principal), body["project"], body["language"])
     return jsonify(exam_json(attempt, current_locale_tag())), 201
 
@@ -183,7 +184,7 @@ def start_exam(principal: Principal, body: dict[str, Any]) -> ResponseReturnValu
     tags=("qualification",),
     response_schema=EXAM_SCHEMA,
 )
-def get_exam(principal: Principal, exam_id: str) -> ResponseReturnValue:
+def get_exam(principal: Actor, exam_id: str) -> ResponseReturnValue:
     attempt = service.own_exam(_annotator(principal), exam_id)
     return jsonify(exam_json(attempt, current_locale_tag()))
 
@@ -197,7 +198,7 @@ def get_exam(principal: Principal, exam_id: str) -> ResponseReturnValue:
     response_schema=EXAM_SCHEMA,
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
-def save_answer(principal: Principal, exam_id: str, index: int, body: dict[str, Any]) -> ResponseReturnValue:
+def save_answer(principal: Actor, exam_id: str, index: int, body: dict[str, Any]) -> ResponseReturnValue:
     attempt = service.save_exam_answer(_annotator(principal), exam_id, index, body["answer"])
     return jsonify(exam_json(attempt, current_locale_tag()))
 
@@ -210,7 +211,7 @@ def save_answer(principal: Principal, exam_id: str, index: int, body: dict[str, 
     response_schema=EXAM_SCHEMA,
     body_required=False,
 )
-def submit_exam(principal: Principal, exam_id: str) -> ResponseReturnValue:
+def submit_exam(principal: Actor, exam_id: str) -> ResponseReturnValue:
     attempt = service.submit_exam(_annotator(principal), exam_id)
     return jsonify(exam_json(attempt, current_locale_tag()))
 
@@ -225,7 +226,7 @@ def submit_exam(principal: Principal, exam_id: str) -> ResponseReturnValue:
     query=(QueryParam("language", {"type": "string"}, "Only this language."),),
     error_statuses=(401, 403),
 )
-def ops_qualifications(principal: Principal) -> ResponseReturnValue:
+def ops_qualifications(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     language = request.args.get("language") or None
     rates = [r for r in service.exam_pass_rates() if language is None or r["language"] == language]
@@ -237,7 +238,7 @@ def ops_qualifications(principal: Principal) -> ResponseReturnValue:
     )
 
 
-def _ops_change(principal: Principal, qualification_id: int, reinstate: bool) -> ResponseReturnValue:
+def _ops_change(principal: Actor, qualification_id: int, reinstate: bool) -> ResponseReturnValue:
     ops_id = require_ops(principal)
     change = service.reinstate if reinstate else service.revoke
     return jsonify(qualification_json(change(qualification_id, ops_id)))
@@ -250,7 +251,7 @@ def _ops_change(principal: Principal, qualification_id: int, reinstate: bool) ->
     tags=("ops",),
     error_statuses=(401, 403, 404, 409),
 )
-def ops_reinstate(principal: Principal, qualification_id: int) -> ResponseReturnValue:
+def ops_reinstate(principal: Actor, qualification_id: int) -> ResponseReturnValue:
     return _ops_change(principal, qualification_id, reinstate=True)
 
 
@@ -261,7 +262,7 @@ def ops_reinstate(principal: Principal, qualification_id: int) -> ResponseReturn
     tags=("ops",),
     error_statuses=(401, 403, 404, 409),
 )
-def ops_revoke(principal: Principal, qualification_id: int) -> ResponseReturnValue:
+def ops_revoke(principal: Actor, qualification_id: int) -> ResponseReturnValue:
     return _ops_change(principal, qualification_id, reinstate=False)
 
 
@@ -282,7 +283,7 @@ def ops_revoke(principal: Principal, qualification_id: int) -> ResponseReturnVal
     },
     error_statuses=(400, 401, 403, 404),
 )
-def ops_grant(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def ops_grant(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     from marketplace.accounts import service as accounts
 
     ops_id = require_ops(principal)

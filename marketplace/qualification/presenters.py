@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from marketplace.accounts import service as accounts
 from marketplace.db import get_session
+from marketplace.languages.tags import served_languages
 from marketplace.projects.briefing import item_for_annotator, project_brief
 from marketplace.projects.models import Project, ProjectLanguage, ProjectState
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.presenters import timestamp
+from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification import service
 from marketplace.qualification.models import ExamAttempt, ExamState, Qualification, QualificationState
-from marketplace.qualification.settings import QualificationSettings
-from marketplace.routing.eligibility import served_languages
 
 
 def _project(project_id: int) -> Project:

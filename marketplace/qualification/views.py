@@ -17,9 +17,10 @@ from wtforms import SubmitField
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
+from marketplace.errors import DomainError
 from marketplace.i18n import current_locale_tag
-from marketplace.projects import ingest
 from marketplace.projects import service as projects
+from marketplace.projects import upload_parsing
 from marketplace.projects.models import Project
 from marketplace.qualification import service
 from marketplace.qualification.api import GOLD_UPLOAD_SCHEMA
@@ -41,7 +42,6 @@ from marketplace.web.answer_forms import (
     widget_values,
 )
 from marketplace.web.auth import page_principal, roles_required
-from marketplace.web.errors import ApiError
 
 bp = Blueprint("qualification", __name__)
 
@@ -69,7 +69,7 @@ def start_exam() -> ResponseReturnValue:
         attempt = service.start_exam(
             current_user.id, request.form.get("project", ""), request.form.get("language", "")
         )
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("qualification.my_qualifications"), code=303)
     return redirect(url_for("qualification.exam", exam_id=attempt.public_id), code=303)
@@ -161,7 +161,7 @@ def ops_change(qualification_id: int, action: str) -> ResponseReturnValue:
         else:
             service.revoke(qualification_id, current_user.id)
             flash(_("The qualification is revoked."), "success")
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
     return redirect(url_for("qualification.ops_qualifications"), code=303)
 
@@ -216,12 +216,12 @@ def upload_gold(project_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _gold_page(project, form, status=400)
     part = form.file.data
-    fmt = ingest.format_for(part.mimetype, part.filename)
-    if fmt not in {ingest.FORMAT_JSON, ingest.FORMAT_JSONL}:
+    fmt = upload_parsing.format_for(part.mimetype, part.filename)
+    if fmt not in {upload_parsing.FORMAT_JSON, upload_parsing.FORMAT_JSONL}:
         problem = FieldError("file", "unsupported_media_type", _("Upload a .json or .jsonl file."))
         return _gold_page(project, form, [problem], 415)
     try:
-        records, problems = ingest.read_json_records(ingest.Upload(fmt, part.read()))
+        records, problems = upload_parsing.read_json_records(upload_parsing.Upload(fmt, part.read()))
     except InvalidInput as exc:
         return _gold_page(project, form, exc.errors, exc.status)
     problems = problems or schema_errors(GOLD_UPLOAD_SCHEMA, {"items": records})

@@ -15,8 +15,11 @@ from flask_babel import gettext as _
 
 from marketplace.accounts import service as accounts
 from marketplace.db import utcnow
+from marketplace.errors import Forbidden, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
-from marketplace.projects.serializers import timestamp
+from marketplace.pagination import decode_cursor, encode_cursor, parse_limit
+from marketplace.projects.access import Actor
+from marketplace.projects.presenters import timestamp
 from marketplace.review import feedback, presenters, service
 from marketplace.review.models import (
     AppealState,
@@ -29,9 +32,7 @@ from marketplace.review.models import (
 from marketplace.review.stats import reviewer_agreement
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator, require_ops
-from marketplace.web.errors import Forbidden, NotFound
-from marketplace.web.pagination import decode_cursor, encode_cursor, parse_limit
+from marketplace.web.auth import require_annotator, require_ops
 
 TAG_REVIEW = ("review",)
 TAG_FEEDBACK = ("feedback",)
@@ -229,7 +230,7 @@ APPEAL_DECISION_SCHEMA: dict[str, Any] = {
 # --- who may call -------------------------------------------------------------------------------
 
 
-def _reviewer(principal: Principal) -> tuple[int, list[str]]:
+def _reviewer(principal: Actor) -> tuple[int, list[str]]:
     """The caller's id and review languages; 403 for tokens, non-reviewers, reviewers of nothing."""
     languages = service.require_reviewer(principal.user)
     assert principal.user is not None
@@ -286,7 +287,7 @@ def claim_languages(languages: list[str], wanted: str | None) -> list[str]:
     },
     error_statuses=(401, 403),
 )
-def review_queue(principal: Principal) -> ResponseReturnValue:
+def review_queue(principal: Actor) -> ResponseReturnValue:
     reviewer_id, languages = _reviewer(principal)
     held = service.live_review_leases(reviewer_id, utcnow())
     return jsonify(
@@ -314,7 +315,7 @@ def review_queue(principal: Principal) -> ResponseReturnValue:
     body_required=False,
     error_statuses=(400, 401, 403),
 )
-def claim_review_tasks(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def claim_review_tasks(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     reviewer_id, languages = _reviewer(principal)
     wanted = claim_languages(languages, body.get("language"))
     tasks = service.claim_review_tasks(reviewer_id, wanted, body.get("count", 1))
@@ -333,7 +334,7 @@ def claim_review_tasks(principal: Principal, body: dict[str, Any]) -> ResponseRe
     tags=TAG_REVIEW,
     response_schema=TASK_SCHEMA,
 )
-def get_review_task(principal: Principal, task_id: str) -> ResponseReturnValue:
+def get_review_task(principal: Actor, task_id: str) -> ResponseReturnValue:
     reviewer_id, languages = _reviewer(principal)
     return jsonify(presenters.task_json(own_task(reviewer_id, languages, task_id)))
 
@@ -360,7 +361,7 @@ def decision_from(body: dict[str, Any]) -> service.Decision:
     response_schema=TASK_SCHEMA,
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
-def decide_review_task(principal: Principal, task_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def decide_review_task(principal: Actor, task_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     reviewer_id, languages = _reviewer(principal)
     own_task(reviewer_id, languages, task_id)
     task = service.decide(reviewer_id, task_id, decision_from(body))
@@ -375,7 +376,7 @@ def decide_review_task(principal: Principal, task_id: str, body: dict[str, Any])
     response_schema={"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"}}},
     error_statuses=(401, 403, 404, 409),
 )
-def release_review_task(principal: Principal, task_id: str) -> ResponseReturnValue:
+def release_review_task(principal: Actor, task_id: str) -> ResponseReturnValue:
     reviewer_id, languages = _reviewer(principal)
     own_task(reviewer_id, languages, task_id)
     task = service.release_review_task(reviewer_id, task_id)
@@ -385,7 +386,7 @@ def release_review_task(principal: Principal, task_id: str) -> ResponseReturnVal
 # --- annotators ------------------------------------------------------------------------------------
 
 
-def _annotator(principal: Principal) -> int:
+def _annotator(principal: Actor) -> int:
     return require_annotator(principal, _("Only annotators receive review feedback."))
 
 
@@ -417,7 +418,7 @@ def feedback_page(user_id: int, cursor: str | None, limit: int) -> tuple[list[di
     ),
     error_statuses=(400, 401, 403),
 )
-def my_review_feedback(principal: Principal) -> ResponseReturnValue:
+def my_review_feedback(principal: Actor) -> ResponseReturnValue:
     user_id = _annotator(principal)
     raw_limit = request.args.get("limit")
     limit = parse_limit(raw_limit) if raw_limit else FEEDBACK_PAGE
@@ -445,7 +446,7 @@ def appeal_state_json(row: Any) -> dict[str, Any]:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
-def appeal_review_outcome(principal: Principal, outcome_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def appeal_review_outcome(principal: Actor, outcome_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     row = feedback.appeal(_annotator(principal), outcome_id, body["message"])
     return jsonify(appeal_state_json(row)), 201
 
@@ -460,7 +461,7 @@ def appeal_review_outcome(principal: Principal, outcome_id: str, body: dict[str,
     query=(QueryParam("language", {"type": "string"}, "Only this language."),),
     error_statuses=(400, 401, 403),
 )
-def ops_list_reviewers(principal: Principal) -> ResponseReturnValue:
+def ops_list_reviewers(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     raw = request.args.get("language") or None
     language = language_param(raw) if raw else None
@@ -489,7 +490,7 @@ def find_user(value: str | int) -> int:
     success_status=201,
     error_statuses=(400, 401, 403, 404, 422),
 )
-def ops_grant_reviewer(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def ops_grant_reviewer(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     ops_id = require_ops(principal)
     user_id = find_user(body["user"])
     grant = service.grant_reviewer(user_id, body["language"], ops_id)
@@ -505,7 +506,7 @@ def ops_grant_reviewer(principal: Principal, body: dict[str, Any]) -> ResponseRe
     tags=TAG_OPS,
     error_statuses=(401, 403, 404),
 )
-def ops_revoke_reviewer(principal: Principal, user_id: int, language: str) -> ResponseReturnValue:
+def ops_revoke_reviewer(principal: Actor, user_id: int, language: str) -> ResponseReturnValue:
     ops_id = require_ops(principal)
     grant = service.revoke_reviewer(user_id, language, ops_id)
     user = accounts.get_user(user_id)
@@ -520,7 +521,7 @@ def ops_revoke_reviewer(principal: Principal, user_id: int, language: str) -> Re
     response_schema={"type": "object", "properties": {"queues": {"type": "array", "items": QUEUE_SCHEMA}}},
     error_statuses=(401, 403),
 )
-def ops_review_queues(principal: Principal) -> ResponseReturnValue:
+def ops_review_queues(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     return jsonify({"queues": presenters.queues_for(None)})
 
@@ -531,7 +532,7 @@ def ops_review_queues(principal: Principal) -> ResponseReturnValue:
     tags=TAG_OPS,
     error_statuses=(401, 403),
 )
-def ops_review_agreement(principal: Principal) -> ResponseReturnValue:
+def ops_review_agreement(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     return jsonify({"languages": [presenters.agreement_json(row) for row in reviewer_agreement()]})
 
@@ -546,7 +547,7 @@ def ops_review_agreement(principal: Principal) -> ResponseReturnValue:
     ),
     error_statuses=(400, 401, 403),
 )
-def ops_review_appeals(principal: Principal) -> ResponseReturnValue:
+def ops_review_appeals(principal: Actor) -> ResponseReturnValue:
     require_ops(principal)
     state = request.args.get("state") or AppealState.OPEN
     if state not in {s.value for s in AppealState}:
@@ -564,9 +565,7 @@ def ops_review_appeals(principal: Principal) -> ResponseReturnValue:
     request_schema=APPEAL_DECISION_SCHEMA,
     error_statuses=(400, 401, 403, 404, 409),
 )
-def ops_decide_review_appeal(
-    principal: Principal, appeal_id: str, body: dict[str, Any]
-) -> ResponseReturnValue:
+def ops_decide_review_appeal(principal: Actor, appeal_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     ops_id = require_ops(principal)
     row = feedback.decide_appeal(ops_id, appeal_id, overturn=body["overturn"], note=body.get("note", ""))
     return jsonify(

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, NotFound
 from marketplace.projects.models import Item, Project
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.presenters import timestamp
 from marketplace.review.acceptance import overturn_rejection
 from marketplace.review.models import (
     AppealState,
@@ -26,7 +27,6 @@ from marketplace.review.models import (
 )
 from marketplace.routing.models import Assignment
 from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import Conflict, NotFound
 
 #: Longest appeal message kept.
 MAX_APPEAL = 2000

@@ -17,11 +17,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.db import get_session, utcnow
+from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project
+from marketplace.projects.settings.review import ReviewSettings
 from marketplace.review.acceptance import accept_judgment, hold_for_review, schedule_auto_accept
 from marketplace.review.models import ReviewReason, ReviewTask
 from marketplace.review.sampling import draw_sample
-from marketplace.review.settings import ReviewSettings
 from marketplace.routing.models import Assignment, AssignmentState
 
 
@@ -105,8 +106,8 @@ def open_task(
 
 def label_item(item: Item) -> None:
     """A settled item's label for delivery is its consensus until a reviewer says otherwise."""
-    item.label = (item.consensus or {}).get("answer")
-    item.label_source = "consensus" if item.label is not None else None
+    label = (item.consensus or {}).get("answer")
+    item_lifecycle.set_label(item, label, "consensus" if label is not None else None)
 
 
 def intake_completed_item(item_id: int) -> ReviewTask | None:

@@ -18,7 +18,7 @@ from marketplace.db import get_session
 from marketplace.languages.codes import text_direction
 from marketplace.projects.briefing import item_for_annotator, project_brief
 from marketplace.projects.models import Item, Project
-from marketplace.projects.serializers import timestamp
+from marketplace.projects.presenters import timestamp
 from marketplace.qualification.models import GoldAnswer
 from marketplace.review import feedback, service
 from marketplace.review.models import (

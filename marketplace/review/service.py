@@ -24,10 +24,14 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from marketplace import jobs
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.db import get_session, is_postgresql, utcnow
+from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
+from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Item, Project
+from marketplace.projects.settings.review import ReviewSettings
 from marketplace.qualification.models import Qualification, QualificationState
 from marketplace.review.acceptance import accept_judgment, reject_judgment, reopen_item
 from marketplace.review.intake import open_task
@@ -40,13 +44,9 @@ from marketplace.review.models import (
     ReviewTask,
     ReviewTaskState,
 )
-from marketplace.review.settings import ReviewSettings
 from marketplace.routing.models import Acceptance, Assignment, AssignmentState
 from marketplace.tasktypes import validate_answer
 from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import Conflict, Forbidden, NotFound
-from workers.agreement import update_item_agreement
-from workers.queues import QUEUE_DEFAULT, enqueue
 
 #: Review tasks one reviewer may hold at once (as for work).
 MAX_REVIEW_LEASES = 5
@@ -402,7 +402,7 @@ def decide(reviewer_id: int, public_id: str, decision: Decision) -> ReviewTask:
         _finalise(session, task, item, judgments, rejected, correction, now, reviewer_id)
     session.commit()
     if rejected and task.assignment_id is None:
-        enqueue(update_item_agreement, item.id, queue=QUEUE_DEFAULT)
+        jobs.enqueue("marketplace.agreement.service.update_item_statistics", item.id)
     return task
 
 
@@ -443,10 +443,9 @@ def _finalise(
     if rejected:
         reopen_item(item)
     elif correction is not None:
-        item.label = correction
-        item.label_source = "correction"
+        item_lifecycle.set_label(item, correction, "correction")
     else:
-        item.label_source = "review"
+        item_lifecycle.set_label(item, item.label, "review")
 
 
 def _agrees_with_previous(session: Session, task: ReviewTask) -> bool | None:

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.accounts import service as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, DomainError, Forbidden
 from marketplace.projects.models import Project
 from marketplace.review import feedback, presenters, service
 from marketplace.review.api import FEEDBACK_PAGE, claim_languages, feedback_page, own_task
@@ -42,7 +43,6 @@ from marketplace.web.answer_forms import (
     widget_values,
 )
 from marketplace.web.auth import roles_required
-from marketplace.web.errors import ApiError, Conflict, Forbidden
 
 bp = Blueprint("review", __name__)
 
@@ -348,7 +348,7 @@ def ops_grant() -> ResponseReturnValue:
 def ops_revoke(user_id: int, language: str) -> ResponseReturnValue:
     try:
         service.revoke_reviewer(user_id, language, _user().id)
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
     else:
         flash(_("The reviewer no longer reviews this language."), "success")
@@ -365,7 +365,7 @@ def ops_decide_appeal(appeal_id: str) -> ResponseReturnValue:
         row = feedback.decide_appeal(
             _user().id, appeal_id, overturn=choice == "1", note=request.form.get("note", "")
         )
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
     else:
         flash(str(feedback.APPEAL_STATE_TEXT[AppealState(row.state)]), "success")

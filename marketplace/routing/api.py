@@ -13,13 +13,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.i18n import current_locale_tag
-from marketplace.projects.serializers import timestamp
+from marketplace.pipeline import submit as pipeline
+from marketplace.projects.access import Actor
+from marketplace.projects.presenters import timestamp
 from marketplace.routing import service
 from marketplace.routing.models import AssignmentState
-from marketplace.routing.serializers import assignment_json
+from marketplace.routing.presenters import assignment_json
+from marketplace.routing.submission import MAX_SECONDS_SPENT
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
-from marketplace.web.auth import Principal, require_annotator
+from marketplace.web.auth import require_annotator
 
 ASSIGNMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -77,7 +80,7 @@ SUBMIT_SCHEMA: dict[str, Any] = {
     "required": ["answer"],
     "properties": {
         "answer": {"type": "object", "description": "Validated against the project's task type and labels."},
-        "seconds_spent": {"type": "integer", "minimum": 0, "maximum": service.MAX_SECONDS_SPENT},
+        "seconds_spent": {"type": "integer", "minimum": 0, "maximum": MAX_SECONDS_SPENT},
         "edge_case": {"type": "boolean", "default": False, "description": "Flag the item for review."},
         "comment": {"type": "string", "maxLength": 2000},
     },
@@ -113,7 +116,7 @@ SUBMIT_RESULT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _annotator(principal: Principal) -> int:
+def _annotator(principal: Actor) -> int:
     return require_annotator(principal, _("Only annotators can take work."))
 
 
@@ -127,7 +130,7 @@ def _annotator(principal: Principal) -> int:
     body_required=False,
     error_statuses=(400, 401, 403),
 )
-def next_work(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue:
+def next_work(principal: Actor, body: dict[str, Any]) -> ResponseReturnValue:
     annotator_id = _annotator(principal)
     assignments = service.claim_next_assignments(annotator_id, body.get("count", 1), body.get("project"))
     locale = current_locale_tag()
@@ -145,7 +148,7 @@ def next_work(principal: Principal, body: dict[str, Any]) -> ResponseReturnValue
     query=(QueryParam("state", {"type": "string"}, "Only assignments in this state."),),
     error_statuses=(400, 401, 403),
 )
-def my_assignments(principal: Principal) -> ResponseReturnValue:
+def my_assignments(principal: Actor) -> ResponseReturnValue:
     annotator_id = _annotator(principal)
     state = request.args.get("state")
     if state and state not in {s.value for s in AssignmentState}:
@@ -161,7 +164,7 @@ def my_assignments(principal: Principal) -> ResponseReturnValue:
     tags=("work",),
     response_schema=ASSIGNMENT_SCHEMA,
 )
-def one_assignment(principal: Principal, assignment_id: str) -> ResponseReturnValue:
+def one_assignment(principal: Actor, assignment_id: str) -> ResponseReturnValue:
     assignment = service.own_assignment(_annotator(principal), assignment_id)
     return jsonify(assignment_json(assignment, current_locale_tag()))
 
@@ -175,8 +178,8 @@ def one_assignment(principal: Principal, assignment_id: str) -> ResponseReturnVa
     response_schema=SUBMIT_RESULT_SCHEMA,
     error_statuses=(400, 401, 403, 404, 409, 422),
 )
-def submit(principal: Principal, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
-    outcome = service.submit_assignment(
+def submit(principal: Actor, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+    outcome = pipeline.submit_assignment(
         _annotator(principal),
         assignment_id,
         body["answer"],
@@ -199,9 +202,7 @@ def submit(principal: Principal, assignment_id: str, body: dict[str, Any]) -> Re
     )
 
 
-def _give_back(
-    principal: Principal, assignment_id: str, skip: bool, body: dict[str, Any]
-) -> ResponseReturnValue:
+def _give_back(principal: Actor, assignment_id: str, skip: bool, body: dict[str, Any]) -> ResponseReturnValue:
     assignment = service.give_back_assignment(
         _annotator(principal), assignment_id, skip=skip, reported_language=body.get("reported_language")
     )
@@ -218,7 +219,7 @@ def _give_back(
     body_required=False,
     error_statuses=(400, 401, 403, 404, 409),
 )
-def release(principal: Principal, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def release(principal: Actor, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     return _give_back(principal, assignment_id, False, body)
 
 
@@ -232,5 +233,5 @@ def release(principal: Principal, assignment_id: str, body: dict[str, Any]) -> R
     body_required=False,
     error_statuses=(400, 401, 403, 404, 409),
 )
-def skip(principal: Principal, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+def skip(principal: Actor, assignment_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     return _give_back(principal, assignment_id, True, body)

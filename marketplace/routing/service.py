@@ -1,4 +1,4 @@
-"""Routing use-cases: hand out assignments, take answers back, let leases go.
+"""Routing use-cases: hand out assignments and let leases go (answers: ``submission.py``).
 
 Invariants, each enforced where it cannot be bypassed:
 
@@ -13,8 +13,7 @@ Invariants, each enforced where it cannot be bypassed:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,78 +22,34 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.agreement import service as agreement
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
-from marketplace.payments import pricing
-from marketplace.payments.pricing import Price
+from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
+from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification import service as qualification
-from marketplace.qualification.settings import QualificationSettings
-from marketplace.review import intake as review
+from marketplace.routing.assignment_lifecycle import move_assignment, record_event
+from marketplace.routing.budget import Price, claim_budget
 from marketplace.routing.eligibility import work_languages
 from marketplace.routing.models import (
-    ASSIGNMENT_TRANSITIONS,
     Assignment,
     AssignmentState,
-    RoutingEvent,
     RoutingEventKind,
 )
-from marketplace.tasktypes import validate_answer
 from marketplace.validation import FieldError, InvalidInput
-from marketplace.web.errors import Conflict, NotFound
-from workers.agreement import update_item_agreement
-from workers.queues import QUEUE_DEFAULT, enqueue
 
 #: Live leases one annotator may hold at once (a page prefetches a few; more would hoard work).
 MAX_LEASES_PER_ANNOTATOR = 5
-#: Longest time an answer may claim to have taken (a day); longer values are a client bug.
-MAX_SECONDS_SPENT = 24 * 3600
 
 _rng = random.Random()
 
 
-class LateSubmissionRefused(Conflict):
-    """The lease expired and its slot went to someone else; the answer was kept but does not count."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Your time for this item ran out and another annotator has taken it. "
-                "Your answer is saved, but it will not be counted."
-            )
-        )
-        self.code = "lease_expired"
-
-
-@dataclass(frozen=True)
-class SubmitOutcome:
-    assignment: Assignment
-    late: bool
-    item_complete: bool
-    repeated: bool = False
-
-
-def _holds_slot(now: datetime) -> Any:
+def holds_slot(now: datetime) -> Any:
     """SQL condition: this assignment occupies one of its item's judgment slots."""
     return or_(
         Assignment.state == AssignmentState.SUBMITTED,
         and_(Assignment.state == AssignmentState.LEASED, Assignment.lease_expires_at > now),
-    )
-
-
-def _event(
-    session: Session, assignment: Assignment, kind: RoutingEventKind, at: datetime, **detail: Any
-) -> None:
-    session.add(
-        RoutingEvent(
-            assignment_id=assignment.id,
-            project_id=assignment.project_id,
-            annotator_id=assignment.annotator_id,
-            kind=kind,
-            at=at,
-            detail=detail,
-        )
     )
 
 
@@ -169,7 +124,7 @@ def _claim_in_batch(
     occupied = (
         select(func.count())
         .select_from(Assignment)
-        .where(Assignment.item_id == Item.id, _holds_slot(now))
+        .where(Assignment.item_id == Item.id, holds_slot(now))
         .scalar_subquery()
     )
     had_it = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == annotator_id)
@@ -194,7 +149,7 @@ def _claim_in_batch(
     taken: dict[int, int] = {}
     mine: set[int] = set()
     for item_id, slot_held, holder in session.execute(
-        select(Assignment.item_id, _holds_slot(now), Assignment.annotator_id).where(
+        select(Assignment.item_id, holds_slot(now), Assignment.annotator_id).where(
             Assignment.item_id.in_(ids)
         )
     ):
@@ -240,7 +195,7 @@ def _lease(
     session.add_all(claimed)
     session.flush()
     for assignment in claimed:
-        _event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
+        record_event(session, assignment, RoutingEventKind.CLAIMED, now, lease_expires_at=expires.isoformat())
     return claimed
 
 
@@ -335,14 +290,15 @@ def _within_budget(
 ) -> tuple[list[str], int, dict[str, Price] | None]:
     """The languages a priced project pays for, and how many judgments its budget still covers
     (at the dearest of those languages' prices, so the bound is safe). Unpriced projects pass."""
-    prices = pricing.project_prices(session, project)
+    budget = claim_budget()
+    prices = budget.project_prices(session, project)
     if prices is None:
         return list(languages), wanted, None
     priced = [language for language in languages if language in prices]
     if not priced:
         return [], 0, prices
     dearest = max((prices[language] for language in priced), key=lambda price: price.unit_cost)
-    return priced, pricing.affordable(session, project.id, dearest, wanted, now), prices
+    return priced, budget.affordable(session, project.id, dearest, wanted, now), prices
 
 
 def _claim_regular(
@@ -413,139 +369,6 @@ def own_assignment(annotator_id: int, public_id: str, *, lock: bool = False) -> 
     return assignment
 
 
-def _lock_item(session: Session, item_id: int) -> Item:
-    item = session.scalar(select(Item).where(Item.id == item_id).with_for_update())
-    assert item is not None  # the foreign key guarantees it
-    return item
-
-
-def _required(item: Item, project: Project) -> int:
-    return item.judgments_required or project.overlap
-
-
-def _slots_taken(session: Session, item_id: int, now: datetime, excluding: int | None = None) -> int:
-    query = (
-        select(func.count()).select_from(Assignment).where(Assignment.item_id == item_id, _holds_slot(now))
-    )
-    if excluding is not None:
-        query = query.where(Assignment.id != excluding)
-    return session.scalar(query) or 0
-
-
-def _check_answer(project: Project, item: Item, answer: Any) -> None:
-    ontology = project.current_ontology
-    labels = ontology.label_names if ontology else []
-    errors = validate_answer(project.task_type, answer, item.payload, labels, project.task_config)
-    if errors:
-        raise InvalidInput(errors, status=max(400, _answer_status(errors)))
-
-
-def _answer_status(errors: Iterable[FieldError]) -> int:
-    schema_codes = {"required", "type", "unknown_field", "invalid_json"}
-    return 400 if any(e.code in schema_codes for e in errors) else 422
-
-
-def _check_seconds(seconds_spent: int | None, assignment: Assignment, now: datetime) -> int:
-    if seconds_spent is None:
-        return max(0, int((now - assignment.claimed_at).total_seconds()))
-    if not 0 <= seconds_spent <= MAX_SECONDS_SPENT:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "seconds_spent",
-                    "invalid",
-                    _("Must be a whole number from 0 to %(max)s.", max=MAX_SECONDS_SPENT),
-                )
-            ]
-        )
-    return seconds_spent
-
-
-def submit_assignment(
-    annotator_id: int,
-    public_id: str,
-    answer: Any,
-    *,
-    seconds_spent: int | None = None,
-    edge_case: bool = False,
-    comment: str = "",
-) -> SubmitOutcome:
-    """Record an answer. Valid answers on a live lease always count; a late answer counts if its
-    slot is still free, and is otherwise kept as ``refused_late`` and reported with 409."""
-    session = get_session()
-    # One statement locks both rows; claims lock the item too, so the two never interleave.
-    row = session.execute(
-        select(Assignment, Item)
-        .join(Item, Item.id == Assignment.item_id)
-        .where(Assignment.public_id == public_id, Assignment.annotator_id == annotator_id)
-        .with_for_update()
-    ).first()
-    if row is None:
-        raise NotFound(_("No such assignment."))
-    assignment, item = row
-    project = session.get(Project, assignment.project_id)
-    assert project is not None
-    if assignment.state == AssignmentState.SUBMITTED:
-        if assignment.answer == answer:  # a retried request: same answer, same outcome
-            session.commit()
-            return SubmitOutcome(
-                assignment, late=False, item_complete=item.state == ItemState.COMPLETE, repeated=True
-            )
-        raise Conflict(_("This item was already submitted."))
-    if AssignmentState.SUBMITTED not in ASSIGNMENT_TRANSITIONS[AssignmentState(assignment.state)]:
-        raise Conflict(_("This item was given back and can no longer be submitted."))
-    _check_answer(project, item, answer)
-    now = utcnow()
-    seconds = _check_seconds(seconds_spent, assignment, now)
-    gold = qualification.is_gold_item(item.id)
-    late = not gold and (assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now)
-    assignment.answer = answer
-    assignment.seconds_spent = seconds
-    assignment.flagged_edge_case = edge_case
-    assignment.comment = comment[:2000]
-    assignment.finished_at = now
-    if late and _slots_taken(session, item.id, now, excluding=assignment.id) >= _required(item, project):
-        assignment.state = AssignmentState.REFUSED_LATE
-        _event(session, assignment, RoutingEventKind.REFUSED_LATE, now)
-        session.commit()
-        raise LateSubmissionRefused()
-    assignment.state = AssignmentState.SUBMITTED
-    _event(
-        session,
-        assignment,
-        RoutingEventKind.SUBMITTED_LATE if late else RoutingEventKind.SUBMITTED,
-        now,
-        seconds_spent=seconds,
-        edge_case=edge_case,
-    )
-    session.flush()
-    if gold:
-        # Hidden gold never completes: it is scored, and the outcome looks like any other item's.
-        score = qualification.record_hidden_gold(session, assignment.id, annotator_id, item, answer, now)
-        review.on_gold_judgment(session, item, assignment, score.correct, now)
-        session.commit()
-        return SubmitOutcome(assignment, late=False, item_complete=False)
-    submitted = session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.item_id == item.id, Assignment.state == AssignmentState.SUBMITTED)
-    )
-    # Consensus decides: complete, one more judgment (dynamic overlap), or an edge case.
-    settled = (submitted or 0) >= _required(item, project) and (
-        agreement.settle_item(session, item, project, now) != "more"
-    )
-    if settled:
-        review.label_item(item)
-    session.commit()
-    if settled:
-        # Review intake (sample or queue) in its own short transaction: its sampling counters
-        # are shared by every item of an annotator, and holding them for the whole submit
-        # serialised concurrent submitters. A crash in between is caught by the sweeper.
-        review.intake_completed_item(item.id)
-    enqueue(update_item_agreement, item.id, queue=QUEUE_DEFAULT)
-    return SubmitOutcome(assignment, late=late, item_complete=item.state == ItemState.COMPLETE)
-
-
 def give_back_assignment(
     annotator_id: int, public_id: str, *, skip: bool, reported_language: str | None = None
 ) -> Assignment:
@@ -573,21 +396,20 @@ def give_back_assignment(
                 ]
             ) from exc
     now = utcnow()
-    assignment.state = AssignmentState.SKIPPED if skip else AssignmentState.RELEASED
     assignment.finished_at = now
     assignment.reported_language = reported
-    _event(
+    move_assignment(
         session,
         assignment,
+        AssignmentState.SKIPPED if skip else AssignmentState.RELEASED,
         RoutingEventKind.SKIPPED if skip else RoutingEventKind.RELEASED,
         now,
         reported_language=reported,
     )
     if reported is not None:
-        item = _lock_item(session, assignment.item_id)
-        if item.state == ItemState.READY:
-            item.state = ItemState.TRIAGE
-            item.triage_reason = "reported"
+        item = session.scalar(select(Item).where(Item.id == assignment.item_id).with_for_update())
+        assert item is not None  # the foreign key guarantees it
+        item_lifecycle.send_to_triage(item, "reported")
     session.commit()
     return assignment
 
@@ -604,9 +426,8 @@ def expire_leases(now: datetime | None = None) -> int:
         )
     )
     for assignment in stale:
-        assignment.state = AssignmentState.EXPIRED
         assignment.finished_at = now
-        _event(session, assignment, RoutingEventKind.EXPIRED, now)
+        move_assignment(session, assignment, AssignmentState.EXPIRED, RoutingEventKind.EXPIRED, now)
     session.commit()
     return len(stale)
 

@@ -26,12 +26,14 @@ from wtforms.validators import Length, Optional
 from marketplace.accounts.models import Role
 from marketplace.accounts.views import language_choices
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict
 from marketplace.i18n import current_locale_tag
 from marketplace.languages.codes import primary_subtag
+from marketplace.pipeline import submit as pipeline
 from marketplace.projects.service import get_project
 from marketplace.routing import service
 from marketplace.routing.models import Assignment
-from marketplace.routing.serializers import assignment_json
+from marketplace.routing.presenters import assignment_json
 from marketplace.tasktypes import get_task_type
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.answer_forms import (
@@ -44,7 +46,6 @@ from marketplace.web.answer_forms import (
     widget_values,
 )
 from marketplace.web.auth import roles_required
-from marketplace.web.errors import Conflict
 
 bp = Blueprint("work", __name__)
 
@@ -239,7 +240,7 @@ def submit(assignment_id: str) -> ResponseReturnValue:
     if isinstance(answer, FieldError):
         return _render_item(assignment, form, errors=[answer], status=400, error_title=_not_saved())
     try:
-        outcome = service.submit_assignment(
+        outcome = pipeline.submit_assignment(
             annotator_id,
             assignment_id,
             answer,

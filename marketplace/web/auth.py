@@ -7,7 +7,7 @@ except the public pages (home, log-in, sign-up) and the OpenAPI document.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property, wraps
+from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, g, request
@@ -17,8 +17,8 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from marketplace.accounts import service as accounts
-from marketplace.accounts.models import ApiToken, Role, User
-from marketplace.projects import membership
+from marketplace.accounts.models import Role, User
+from marketplace.projects.access import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,51 +67,20 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-class Principal:
-    """The caller of an API endpoint: a token (acting for one organisation) or a signed-in person."""
-
-    def __init__(
-        self, user: User | None, token: ApiToken | None, organisation_ids: frozenset[int] | None = None
-    ) -> None:
-        self.user = user
-        self.token = token
-        if organisation_ids is not None:  # known already: skip the lookup
-            self.__dict__["organisation_ids"] = organisation_ids
-
-    @cached_property
-    def organisation_ids(self) -> frozenset[int]:
-        """Organisations the caller acts for; looked up only by endpoints that need it."""
-        if self.token is not None:
-            return frozenset({self.token.organisation_id})
-        if self.user is not None:
-            return frozenset(membership.organisation_ids_of(self.user.id))
-        return frozenset()
-
-    @property
-    def is_ops(self) -> bool:
-        return self.user is not None and self.user.has_role(Role.OPS)
-
-    def has_role(self, role: Role) -> bool:
-        return self.user is not None and (self.user.has_role(role) or self.is_ops)
-
-    def can_act_for(self, organisation_id: int) -> bool:
-        return self.is_ops or organisation_id in self.organisation_ids
-
-
-def require_annotator(principal: Principal, message: str) -> int:
+def require_annotator(principal: Actor, message: str) -> int:
     """The caller's user id when they are an annotator; 403 with ``message`` otherwise (organisation
     tokens included: work and exams belong to a person)."""
-    from marketplace.web.errors import Forbidden
+    from marketplace.errors import Forbidden
 
     if principal.user is None or not principal.user.has_role(Role.ANNOTATOR):
         raise Forbidden(message)
     return principal.user.id
 
 
-def require_ops(principal: Principal) -> int:
+def require_ops(principal: Actor) -> int:
     """The caller's user id when they are ops; 403 otherwise (organisation tokens included: they
     act for a client, never for ops)."""
-    from marketplace.web.errors import Forbidden
+    from marketplace.errors import Forbidden
 
     if principal.user is None or not principal.is_ops:
         raise Forbidden()
@@ -126,17 +95,17 @@ def _bearer_token() -> str | None:
     return None
 
 
-def resolve_principal() -> Principal | None:
+def resolve_principal() -> Actor | None:
     """The caller, or None. A bad token is None even if a session cookie is present: no fallback."""
     if "principal" in g:
-        principal: Principal | None = g.principal
+        principal: Actor | None = g.principal
         return principal
     principal = None
     raw = _bearer_token()
     if raw is not None or request.headers.get("Authorization"):
         token = accounts.authenticate_token(raw) if raw else None
         if token is not None:
-            principal = Principal(user=None, token=token)
+            principal = Actor(user=None, token=token)
     elif current_user.is_authenticated:
         user = cast(User, current_user._get_current_object())
         if request.method not in {"GET", "HEAD", "OPTIONS"}:
@@ -145,21 +114,21 @@ def resolve_principal() -> Principal | None:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except ValidationError as exc:
                 raise CSRFError(str(exc)) from exc
-        principal = Principal(user=user, token=None)
+        principal = Actor(user=user, token=None)
     g.principal = principal
     return principal
 
 
-def page_principal() -> Principal:
+def page_principal() -> Actor:
     """The signed-in person, for HTML views. Why not :func:`require_principal`: on a POST that one
     demands the API's ``X-CSRFToken`` header, which a plain form does not send; a form's own
     ``csrf_token`` field has already been checked by CSRFProtect before the view runs."""
     if not current_user.is_authenticated:
         abort(401)
-    return Principal(user=cast(User, current_user._get_current_object()), token=None)
+    return Actor(user=cast(User, current_user._get_current_object()), token=None)
 
 
-def require_principal() -> Principal:
+def require_principal() -> Actor:
     principal = resolve_principal()
     if principal is None:
         abort(401)

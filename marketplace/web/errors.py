@@ -1,4 +1,8 @@
-"""Error responses: JSON under ``/api/``, HTML pages elsewhere, the message in the caller's language."""
+"""Error responses: JSON under ``/api/``, HTML pages elsewhere, the message in the caller's language.
+
+Services raise the domain errors of ``marketplace.errors``; this module is where each becomes an
+HTTP status. ``ApiError`` is for the web layer's own refusals (an unsupported media type...).
+"""
 
 from __future__ import annotations
 
@@ -10,33 +14,48 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ProviderRefused,
+    RuleBroken,
+    TooLarge,
+    Unavailable,
+)
 from marketplace.validation import FieldError, InvalidInput
 
 
-class ApiError(Exception):
-    """An error with a status, a stable code and a translated message, raised by views and services."""
+class ApiError(DomainError):
+    """A refusal of the web layer itself, with its HTTP status (services raise domain errors)."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, field=field, code=code)
         self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
 
 
-class NotFound(ApiError):
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(404, "not_found", message or _("Not found."))
+#: The HTTP status of each domain error; a subclass takes its nearest ancestor's.
+STATUS_OF_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    TooLarge: 413,
+    RuleBroken: 422,
+    ProviderRefused: 502,
+    Unavailable: 503,
+}
 
 
-class Forbidden(ApiError):
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(403, "forbidden", message or _("You are not allowed to do this."))
-
-
-class Conflict(ApiError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(409, "conflict", message, field)
+def status_of(exc: DomainError) -> int:
+    """The status a domain error answers with (500 for one no one mapped: a bug to see in logs)."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    for cls in type(exc).__mro__:
+        status = STATUS_OF_ERROR.get(cls)
+        if status is not None:
+            return status
+    return 500
 
 
 def wants_json() -> bool:
@@ -79,9 +98,12 @@ def _render(
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError) -> ResponseReturnValue:
-        return _render(exc.status, exc.code, exc.message, exc.field)
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> ResponseReturnValue:
+        status = status_of(exc)
+        if status == 500:
+            app.logger.error("unmapped domain error %s on %s", type(exc).__name__, request.path)
+        return _render(status, exc.code, exc.message, exc.field)
 
     @app.errorhandler(InvalidInput)
     def _invalid(exc: InvalidInput) -> ResponseReturnValue:

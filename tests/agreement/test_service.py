@@ -14,6 +14,7 @@ from sqlalchemy import select
 from marketplace.agreement import service as agreement
 from marketplace.agreement.metrics import krippendorff_alpha
 from marketplace.db import get_session
+from marketplace.pipeline import submit as pipeline
 from marketplace.projects.models import Item, ItemState
 from marketplace.routing import service as routing
 from tests.routing.test_api import login_as
@@ -31,7 +32,7 @@ def answer_items(app: Flask, workers: list[int], choose: Callable[[int, str], st
                     break
                 for assignment in batch:
                     text = get_session().get(Item, assignment.item_id).payload["text"]  # type: ignore[union-attr]
-                    routing.submit_assignment(worker, assignment.public_id, {"label": choose(worker, text)})
+                    pipeline.submit_assignment(worker, assignment.public_id, {"label": choose(worker, text)})
 
 
 def test_dynamic_overlap_asks_for_more_then_flags_an_edge_case(

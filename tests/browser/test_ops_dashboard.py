@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from marketplace.accounts.models import Role
+from marketplace.pipeline import submit as pipeline
 from marketplace.qualification import service as qualification
 from marketplace.routing import service as routing
 from tests.browser.helpers import PASSWORD, sign_in
@@ -34,7 +35,7 @@ def test_ops_read_the_dashboard_in_english_and_in_arabic(
         for user in (annotator("es"), annotator("es")):
             qualification.grant_qualification(user, project["id"], "es", ops)
             for assignment in routing.claim_next_assignments(user, 3):
-                routing.submit_assignment(user, assignment.public_id, {"label": "positive"}, seconds_spent=4)
+                pipeline.submit_assignment(user, assignment.public_id, {"label": "positive"}, seconds_spent=4)
 
     sign_in(page, "ops@example.org", PASSWORD, "/login?lang=en")
 

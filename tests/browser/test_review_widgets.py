@@ -11,6 +11,7 @@ from flask import Flask
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
+from marketplace.pipeline import submit as pipeline
 from marketplace.review.models import ReviewTask
 from marketplace.routing import service as routing
 from tests.browser.helpers import sign_in
@@ -40,7 +41,7 @@ def test_a_reviewer_corrects_boxes_with_the_drawing_widget(
         annotator = make_user(email, native=("es",))
         with app.app_context():
             (assignment,) = routing.claim_next_assignments(annotator, 1)
-            routing.submit_assignment(annotator, assignment.public_id, {"boxes": [CAR]}, seconds_spent=9)
+            pipeline.submit_assignment(annotator, assignment.public_id, {"boxes": [CAR]}, seconds_spent=9)
     run_jobs()
     reviewer = make_user("rosa@example.org", native=("es",), ui_locale="es")
     appoint_reviewer(app, reviewer, project["id"], ["es"], ops)

@@ -19,6 +19,7 @@ from marketplace.accounts.models import Role
 from marketplace.db import get_session, utcnow
 from marketplace.ops import charts, dashboard
 from marketplace.payments.accrual import accrue_assignment
+from marketplace.pipeline import submit as pipeline
 from marketplace.projects.models import Item
 from marketplace.qualification import service as qualification
 from marketplace.qualification.models import GoldScore, QualificationState
@@ -41,7 +42,7 @@ def _work(annotator_id: int, count: int) -> list[str]:
     claimed = routing.claim_next_assignments(annotator_id, count)
     ids = [a.public_id for a in claimed]
     for public_id in ids:
-        routing.submit_assignment(annotator_id, public_id, {"label": "positive"}, seconds_spent=5)
+        pipeline.submit_assignment(annotator_id, public_id, {"label": "positive"}, seconds_spent=5)
     return ids
 
 

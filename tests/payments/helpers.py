@@ -166,14 +166,16 @@ def build_world(
     """A project with ``items`` items, an ops user, ``annotators`` annotators and ``funds`` in
     escrow; built with the services only, so it can be rebuilt after wiping the database."""
     from marketplace.accounts import service as accounts
+    from marketplace.projects import organisations
     from marketplace.projects import service as projects
-    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.ingest import upload_items
     from marketplace.projects.models import ProjectState
+    from marketplace.projects.upload_parsing import Upload
 
     languages = list(TEXTS)
     with app.app_context():
         if organisation_id is None:
-            organisation_id = projects.create_organisation("Funding Co").id
+            organisation_id = organisations.create_organisation("Funding Co").id
         project = projects.create_project(
             organisation_id,
             {

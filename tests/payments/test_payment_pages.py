@@ -256,14 +256,14 @@ def test_project_payments_page_is_for_the_projects_client_and_ops(
     make_user: Callable[..., int],
     annotator: Callable[..., int],
 ) -> None:
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
 
     url = f"/projects/{project['public_id']}/payments"
     assert client.get(url).status_code == 302  # to the log-in page
 
     rival = make_user("rival@other.example", roles=(Role.CLIENT,), native=())
     with app.app_context():
-        projects.create_organisation("Rival Inc", owner_user_id=rival)
+        organisations.create_organisation("Rival Inc", owner_user_id=rival)
     rival_client = app.test_client()
     post_form(rival_client, "/login", {"email": "rival@other.example", "password": "correct horse battery"})
     assert rival_client.get(url).status_code == 404

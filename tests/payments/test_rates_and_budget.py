@@ -11,12 +11,12 @@ from flask.testing import FlaskClient
 
 from marketplace.accounts.models import Role
 from marketplace.db import get_session
+from marketplace.errors import Conflict, NotFound
 from marketplace.payments import rates
 from marketplace.payments.budget import project_budget
 from marketplace.payments.models import RateCard
 from marketplace.routing.models import Acceptance, AssignmentState
 from marketplace.validation import InvalidInput
-from marketplace.web.errors import Conflict, NotFound
 from tests.payments.money_helpers import assert_ledger_balanced, fund, judgment
 
 ITEMS = [
@@ -240,7 +240,7 @@ def test_rates_and_budget_are_the_projects_client_and_ops_only(
     login: Callable[..., Any],
 ) -> None:
     from marketplace.accounts import service as accounts
-    from marketplace.projects import service as projects
+    from marketplace.projects import organisations
 
     rates_path = f"/api/v1/projects/{project['public_id']}/rates"
     budget_path = f"/api/v1/projects/{project['public_id']}/budget"
@@ -249,7 +249,7 @@ def test_rates_and_budget_are_the_projects_client_and_ops_only(
 
     # Another organisation's token: the project does not exist for it.
     with app.app_context():
-        other = projects.create_organisation("Other Corp")
+        other = organisations.create_organisation("Other Corp")
         _token, raw = accounts.issue_api_token(other.id, "other")
     other_headers = {"Authorization": f"Bearer {raw}"}
     assert client.get(rates_path, headers=other_headers).status_code == 404

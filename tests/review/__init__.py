@@ -40,13 +40,14 @@ def judge(
     app: Flask, annotator_id: int, label: str = "positive", *, edge_case: bool = False, comment: str = ""
 ) -> str:
     """The annotator claims their next item and answers it; returns the assignment's public id."""
+    from marketplace.pipeline import submit as pipeline
     from marketplace.routing import service as routing
 
     with app.app_context():
         claimed = routing.claim_next_assignments(annotator_id, 1)
         assert claimed, "no work for the annotator"
         public_id = claimed[0].public_id
-        routing.submit_assignment(
+        pipeline.submit_assignment(
             annotator_id, public_id, {"label": label}, seconds_spent=20, edge_case=edge_case, comment=comment
         )
         return public_id

@@ -19,6 +19,7 @@ from marketplace.db import get_session
 from marketplace.payments import ledger
 from marketplace.payments.ledger import AccountRef
 from marketplace.payments.models import RateCard, TransactionKind
+from marketplace.pipeline import submit as pipeline
 from marketplace.qualification import service as qualification
 from marketplace.review import service as review
 from marketplace.review.models import ReviewDecision, ReviewTask, ReviewTaskState
@@ -59,7 +60,7 @@ def test_parallel_reviewers_never_share_a_task(
     with app.app_context():
         while batch := routing.claim_next_assignments(worker, 5):
             for assignment in batch:
-                routing.submit_assignment(worker, assignment.public_id, {"label": "positive"})
+                pipeline.submit_assignment(worker, assignment.public_id, {"label": "positive"})
         for reviewer in reviewers:
             qualification.grant_qualification(reviewer, info["id"], "es", granted_by=ops)
             review.grant_reviewer(reviewer, "es", ops)
@@ -77,7 +78,7 @@ def _claim_all(app: Flask, worker: int) -> int:
     with app.app_context():
         while batch := routing.claim_next_assignments(worker, 3):
             for assignment in batch:
-                routing.submit_assignment(worker, assignment.public_id, {"label": "positive"})
+                pipeline.submit_assignment(worker, assignment.public_id, {"label": "positive"})
                 taken += 1
     return taken
 

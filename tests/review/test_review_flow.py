@@ -16,9 +16,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from marketplace.db import get_session, utcnow
+from marketplace.errors import Conflict, NotFound
 from marketplace.payments import ledger
 from marketplace.payments.ledger import AccountRef
 from marketplace.payments.models import RateCard, TransactionKind
+from marketplace.pipeline import submit as pipeline
 from marketplace.projects.models import Item, ItemState, Project
 from marketplace.qualification import service as qualification
 from marketplace.review import acceptance, feedback, stats
@@ -34,7 +36,6 @@ from marketplace.review.models import (
 )
 from marketplace.routing import service as routing
 from marketplace.routing.models import Acceptance, Assignment, AssignmentState
-from marketplace.web.errors import Conflict, NotFound
 
 RATES = {"es": 100, "ar": 120}  # minor units of EUR per accepted judgment
 FEE_BPS = 2000  # the default platform fee: 20% of the rate, on top
@@ -96,7 +97,7 @@ def _answer_all(app: Flask, worker: int, choose: Callable[[Item], tuple[str, boo
                 item = get_session().get(Item, assignment.item_id)
                 assert item is not None
                 label, flag = choose(item)
-                routing.submit_assignment(worker, assignment.public_id, {"label": label}, edge_case=flag)
+                pipeline.submit_assignment(worker, assignment.public_id, {"label": label}, edge_case=flag)
                 done += 1
 
 
@@ -388,7 +389,7 @@ def test_a_reviewer_never_reviews_an_item_they_judged_and_leases_expire_like_wor
     with app.app_context():
         batch = routing.claim_next_assignments(es_reviewer, 1)
         mine = batch[0]
-        routing.submit_assignment(es_reviewer, mine.public_id, {"label": "positive"}, edge_case=True)
+        pipeline.submit_assignment(es_reviewer, mine.public_id, {"label": "positive"}, edge_case=True)
         judged_item = mine.item_id
     _first_round(app, world)
     with app.app_context():
@@ -560,7 +561,7 @@ def test_routing_stops_when_the_budget_is_used_up_and_resumes_when_funded(
         assert len(first) == 3
         assert {(a.rate_minor, a.fee_minor, a.rate_currency) for a in first} == {(100, 20, "EUR")}
         for assignment in first:
-            routing.submit_assignment(worker, assignment.public_id, {"label": "positive"})
+            pipeline.submit_assignment(worker, assignment.public_id, {"label": "positive"})
         assert routing.claim_next_assignments(worker, 5) == []
         # Accepted work is spent, not freed: still no room.
         assert acceptance.auto_accept_due(utcnow() + timedelta(seconds=1)) == 3

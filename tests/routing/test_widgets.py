@@ -45,8 +45,9 @@ def make_typed_project(
     native speakers without an exam (unless ``qualification`` says otherwise) and with one
     judgment per item."""
     from marketplace.projects import service as projects
-    from marketplace.projects.ingest import Upload, upload_items
+    from marketplace.projects.ingest import upload_items
     from marketplace.projects.models import ProjectState
+    from marketplace.projects.upload_parsing import Upload
 
     langs = sorted({lang for lang, _ in items})
     data: dict[str, Any] = {

@@ -16,17 +16,24 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from marketplace.db import get_session
+from marketplace.jobs import QUEUE_MAINTENANCE, resolve
 from marketplace.routing import service as routing
 from marketplace.routing.models import Assignment, AssignmentState
-from workers import routing as routing_jobs
 from workers.cron import PERIODIC_JOBS
-from workers.queues import QUEUE_MAINTENANCE
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_expiry_is_a_periodic_job() -> None:
-    assert any(job.func is routing_jobs.expire_leases and job.every_seconds <= 60 for job in PERIODIC_JOBS)
+    expiry = [job for job in PERIODIC_JOBS if resolve(job.path) is routing.expire_leases]
+    assert [job.every_seconds for job in expiry] == [60]
+
+
+def test_every_periodic_job_resolves_to_a_marketplace_function() -> None:
+    # A misspelt path would only fail in the scheduler at run time: resolve them all here.
+    for job in PERIODIC_JOBS:
+        assert callable(resolve(job.path)), job.path
+    assert len({job.path for job in PERIODIC_JOBS}) == len(PERIODIC_JOBS)
 
 
 def test_worker_process_runs_a_queued_job(
@@ -47,7 +54,9 @@ def test_worker_process_runs_a_queued_job(
             .values(lease_expires_at=datetime.now(UTC) - timedelta(minutes=1))
         )
         session.commit()
-        Queue(QUEUE_MAINTENANCE, connection=app.extensions["redis"]).enqueue(routing_jobs.expire_leases)
+        Queue(QUEUE_MAINTENANCE, connection=app.extensions["redis"]).enqueue(
+            "marketplace.routing.service.expire_leases"
+        )
 
     env = {
         **os.environ,
