@@ -11,6 +11,10 @@ once instead of corrupting the queues:
                                      ▲                     │
                                      └──────redo───────────┘ (review rejected its judgments)
 
+An item reported as being in another language goes to triage while other annotators may still
+hold leases on it; their answers count as before, so the last of them still completes it
+(triage → complete), and a settled item leaves the triage queue.
+
 Bulk moves of many rows (the detection job, triage resolution) are done by ``projects`` itself
 with a ``WHERE state IN (...)`` built from the same table (``sources_of``).
 """
@@ -27,7 +31,7 @@ from marketplace.projects.models import Item, ItemState
 #: Allowed moves of an item; anything else is a bug or a race, refused with ``IllegalItemMove``.
 ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
     ItemState.AWAITING_LANGUAGE: frozenset({ItemState.READY, ItemState.TRIAGE}),
-    ItemState.TRIAGE: frozenset({ItemState.READY}),
+    ItemState.TRIAGE: frozenset({ItemState.READY, ItemState.COMPLETE}),
     ItemState.READY: frozenset({ItemState.TRIAGE, ItemState.COMPLETE}),
     ItemState.COMPLETE: frozenset({ItemState.READY}),
 }
@@ -65,9 +69,7 @@ def record_consensus(item: Item, consensus: dict[str, Any]) -> None:
 
 
 def ask_for_more_judgments(item: Item, required: int) -> None:
-    """Dynamic overlap: the item stays ready and needs ``required`` judgments in all."""
-    if item.state != ItemState.READY:
-        raise IllegalItemMove(item.state, ItemState.READY.value)
+    """Dynamic overlap: the item keeps its state and needs ``required`` judgments in all."""
     item.judgments_required = required
 
 

@@ -235,6 +235,29 @@ def test_wrong_language_report_sends_the_item_to_triage(
     assert claim(app, other) == []
 
 
+def test_a_late_answer_after_a_wrong_language_report_still_completes_the_item(
+    app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int]
+) -> None:
+    # A's lease expires, B and C take the two slots, B answers, C reports another language (the
+    # item goes to triage, C's slot is free), then A's late answer takes that free slot: it counts
+    # as before, and completes the item straight from triage (triage -> complete).
+    make_project([("es", "Obrigado!")], overlap=2)
+    late, answering, reporting = annotator("es"), annotator("es"), annotator("es")
+    a = claim(app, late)[0]
+    age_lease(app, a["id"])
+    b, c = claim(app, answering)[0], claim(app, reporting)[0]
+    assert submit(app, answering, b["id"]).item_complete is False
+    with app.app_context():
+        routing.give_back_assignment(reporting, c["id"], skip=True, reported_language="pt")
+        assert get_session().scalar(select(Item.state)) == ItemState.TRIAGE
+    outcome = submit(app, late, a["id"])
+    assert (outcome.late, outcome.item_complete) == (True, True)
+    with app.app_context():
+        item = get_session().scalar(select(Item))
+        assert item is not None and item.state == ItemState.COMPLETE
+        assert item.consensus is not None and item.consensus["answer"] == ANSWER
+
+
 def test_every_item_is_completed_exactly_k_times_by_one_worker_pool(
     app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int]
 ) -> None:
