@@ -151,9 +151,12 @@ def _state_writes(path: Path) -> Iterator[tuple[int, str]]:
         if not any(isinstance(target, ast.Attribute) for target in node.targets):
             continue
         for name in ast.walk(node.value):
-            if isinstance(name, ast.Attribute) and isinstance(name.value, ast.Name):
-                if name.value.id in OWNED_COLUMNS:
-                    yield node.lineno, name.value.id
+            if (
+                isinstance(name, ast.Attribute)
+                and isinstance(name.value, ast.Name)
+                and name.value.id in OWNED_COLUMNS
+            ):
+                yield node.lineno, name.value.id
 
 
 def test_lifecycle_columns_have_one_writer() -> None:

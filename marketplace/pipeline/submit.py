@@ -18,7 +18,7 @@ from typing import Any
 
 from marketplace import jobs
 from marketplace.agreement import service as agreement
-from marketplace.db import utcnow
+from marketplace.db import get_session, utcnow
 from marketplace.projects.models import ItemState
 from marketplace.qualification import service as qualification
 from marketplace.review import intake as review
@@ -52,7 +52,8 @@ def submit_assignment(
     stored = record_submission(
         annotator_id, public_id, answer, seconds_spent=seconds_spent, edge_case=edge_case, comment=comment
     )
-    session, assignment, item, project = stored.session, stored.assignment, stored.item, stored.project
+    session = get_session()  # the session record_submission stored the answer in
+    assignment, item, project = stored.assignment, stored.item, stored.project
     if stored.repeated:
         session.commit()
         return SubmitOutcome(

@@ -1,11 +1,11 @@
 """Accepting and rejecting judgments: the only way work becomes paid, or is sent to be redone.
 
 Acceptance books the judgment's fixed rate in the ledger (``accrue_assignment``, idempotent per
-assignment); rejection books nothing, takes the judgment out of its item's count, and puts the item
-back in the work pool so someone else judges it (the unique (item, annotator) constraint keeps the
-rejected annotator from getting it again). The judgment's own states are routing's
-(``routing.assignment_lifecycle``) and the item's are the project's (``projects.item_lifecycle``):
-this module decides, those move.
+assignment), in the same unit of work as the judgment's move to accepted. Rejection books nothing:
+review moves the judgment with ``routing.assignment_lifecycle.mark_rejected`` and reopens its item
+with ``projects.item_lifecycle.reopen_item`` (the unique (item, annotator) constraint keeps the
+rejected annotator from getting it again). The judgment's own states are routing's and the item's
+are the project's: this module pairs acceptance with its money, those move.
 """
 
 from __future__ import annotations
@@ -17,21 +17,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.db import get_session, is_postgresql, utcnow
 from marketplace.payments.accrual import accrue_assignment, accrue_assignments
-from marketplace.projects import item_lifecycle
-from marketplace.projects.models import Item
 from marketplace.routing import assignment_lifecycle as judgments
-from marketplace.routing.assignment_lifecycle import hold_for_review, schedule_auto_accept
 from marketplace.routing.models import Acceptance, Assignment
-
-__all__ = [
-    "accept_judgment",
-    "auto_accept_due",
-    "hold_for_review",
-    "overturn_rejection",
-    "reject_judgment",
-    "reopen_item",
-    "schedule_auto_accept",
-]
 
 #: Judgments accepted per transaction by the auto-accept job.
 AUTO_ACCEPT_CHUNK = 500
@@ -53,16 +40,6 @@ def overturn_rejection(session: Session, assignment: Assignment, now: datetime, 
     (the item was redone meanwhile)."""
     judgments.mark_accepted(assignment, now)
     accrue_assignment(session, assignment, now, by=by)
-
-
-def reject_judgment(session: Session, assignment: Assignment, now: datetime, *, by: int) -> None:
-    """Reject one submitted judgment: it stops counting, books nothing."""
-    judgments.mark_rejected(session, assignment, now, by=by)
-
-
-def reopen_item(item: Item) -> None:
-    """Send an item whose judgments were rejected back to work: it needs judgments again."""
-    item_lifecycle.reopen_item(item)
 
 
 def auto_accept_due(now: datetime | None = None) -> int:

@@ -20,9 +20,10 @@ from marketplace.db import get_session, utcnow
 from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.projects.settings.review import ReviewSettings
-from marketplace.review.acceptance import accept_judgment, hold_for_review, schedule_auto_accept
+from marketplace.review.acceptance import accept_judgment
 from marketplace.review.models import ReviewReason, ReviewTask
 from marketplace.review.sampling import draw_sample
+from marketplace.routing.assignment_lifecycle import hold_for_review, schedule_auto_accept
 from marketplace.routing.models import Assignment, AssignmentState
 
 

@@ -33,7 +33,7 @@ from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Item, Project
 from marketplace.projects.settings.review import ReviewSettings
 from marketplace.qualification.models import Qualification, QualificationState
-from marketplace.review.acceptance import accept_judgment, reject_judgment, reopen_item
+from marketplace.review.acceptance import accept_judgment
 from marketplace.review.intake import open_task
 from marketplace.review.models import (
     JudgmentOutcome,
@@ -44,6 +44,7 @@ from marketplace.review.models import (
     ReviewTask,
     ReviewTaskState,
 )
+from marketplace.routing.assignment_lifecycle import mark_rejected
 from marketplace.routing.models import Acceptance, Assignment, AssignmentState
 from marketplace.tasktypes import validate_answer
 from marketplace.validation import FieldError, InvalidInput
@@ -420,7 +421,7 @@ def _finalise(
     rejected_ids = {a.id for a in rejected}
     for assignment in judgments:
         if assignment.id in rejected_ids:
-            reject_judgment(session, assignment, now, by=reviewer_id)
+            mark_rejected(session, assignment, now, by=reviewer_id)
             outcome = JudgmentOutcome.REJECTED
         else:
             accept_judgment(session, assignment, now, by=reviewer_id)
@@ -441,7 +442,7 @@ def _finalise(
     if task.assignment_id is not None:
         return  # one hidden-gold judgment: the gold item itself has no label to change
     if rejected:
-        reopen_item(item)
+        item_lifecycle.reopen_item(item)
     elif correction is not None:
         item_lifecycle.set_label(item, correction, "correction")
     else:

@@ -46,9 +46,8 @@ class LateSubmissionRefused(Conflict):
 
 @dataclass(frozen=True)
 class Submission:
-    """A stored answer, with the rows the later stages need (still locked by the caller)."""
+    """A stored answer, with the rows the later stages need (locked in the request's session)."""
 
-    session: Session
     assignment: Assignment
     item: Item
     project: Project
@@ -140,7 +139,7 @@ def record_submission(
     gold = qualification.is_gold_item(item.id)
     if assignment.state == AssignmentState.SUBMITTED:
         if assignment.answer == answer:  # a retried request: same answer, same outcome
-            return Submission(session, assignment, item, project, late=False, gold=gold, repeated=True)
+            return Submission(assignment, item, project, late=False, gold=gold, repeated=True)
         raise Conflict(_("This item was already submitted."))
     if not can_move(assignment, AssignmentState.SUBMITTED):
         raise Conflict(_("This item was given back and can no longer be submitted."))
@@ -169,4 +168,4 @@ def record_submission(
         edge_case=edge_case,
     )
     session.flush()
-    return Submission(session, assignment, item, project, late=late, gold=gold)
+    return Submission(assignment, item, project, late=late, gold=gold)
