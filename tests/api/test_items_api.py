@@ -362,7 +362,6 @@ def test_ten_thousand_items_through_a_background_import(
     api: Api, project: dict[str, Any], run_jobs: Callable[[], int]
 ) -> None:
     items = text_items(9_000) + text_items(1_000, start=9_000, with_language=False)
-    started = time.perf_counter()
     response = api(
         "POST",
         f"/projects/{project['id']}/items?batch=bulk",
@@ -374,8 +373,6 @@ def test_ten_thousand_items_through_a_background_import(
     assert queued["total"] == 10_000
     assert "batch" not in response.get_json()
     done = wait_for_import(api, response.headers["Location"], run_jobs)
-    elapsed = time.perf_counter() - started
-    print(f"\n10,000-item upload: {elapsed:.1f} s")
     assert done["state"] == "succeeded", done
     assert done["accepted"] == done["processed"] == done["total"] == 10_000
     assert done["progress"] == 1.0
@@ -397,7 +394,6 @@ def test_ten_thousand_items_through_a_background_import(
     assert progress["imports_in_progress"] == 0
     assert progress["language_detection"] == {"pending": 0, "done": 9_000, "triage": 1_000}
     assert done["detection"] == {"pending": 0, "total": 10_000}
-    assert elapsed < 20
 
 
 def test_a_bad_item_fails_a_background_import_with_nothing_written(
