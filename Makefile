@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install catalogs extract-messages update-catalogs migrate seed run test lint browser-deps clean
+.PHONY: install catalogs extract-messages update-catalogs migrate seed run test lint browser-deps report-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ instance/secret_key:
 migrate: install
 	$(BIN)/alembic upgrade head
 
-seed: migrate catalogs instance/secret_key
+seed: migrate catalogs report-deps instance/secret_key
 	MARKETPLACE_ENV=development MARKETPLACE_SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app wsgi seed-demo
 
 run: seed
@@ -56,8 +56,17 @@ browser-deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
 	fi
 
+## Pango and HarfBuzz for WeasyPrint, which renders each delivery's QA report as PDF.
+REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+report-deps:
+	@if ldconfig -p | grep -q libharfbuzz-subset.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0; then :; else \
+	  echo "installing $(REPORT_PACKAGES) from Debian"; \
+	  apt-get install -y -q --no-install-recommends $(REPORT_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(REPORT_PACKAGES) >/dev/null; }; \
+	fi
+
 ## The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis.
-test: catalogs browser-deps
+test: catalogs browser-deps report-deps
 	$(BIN)/pytest
 
 ## Style, types, and the import contracts of .importlinter (which package may import which).

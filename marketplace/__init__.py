@@ -18,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment, overridden by ``config`` (tests pass their own)."""
     from marketplace import cli, db, i18n, jobs
     from marketplace.config import load_config
-    from marketplace.web import auth, errors, pages
+    from marketplace.web import auth, errors, media, pages
     from marketplace.web.api import api_bp
 
     app = Flask(
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _import_api_modules()
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie-authenticated writes (web.auth)
     app.register_blueprint(api_bp)
+    media.init_app(app)
 
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.agreement.views import bp as agreement_bp
@@ -49,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.payments.views import bp as payments_bp
     from marketplace.projects.views import bp as projects_bp
     from marketplace.qualification.views import bp as qualification_bp
+    from marketplace.reports.views import bp as deliveries_bp
+    from marketplace.reports.webhooks.views import bp as webhooks_bp
     from marketplace.review.views import bp as review_bp
     from marketplace.routing.views import bp as work_bp
 
@@ -62,6 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(deliveries_bp)
+    app.register_blueprint(webhooks_bp)
     # Stripe signs webhooks; there is no session and no CSRF token to check.
     csrf.exempt(stripe_webhooks_bp)
     app.register_blueprint(stripe_webhooks_bp)
@@ -73,6 +78,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.routing.budget import EXTENSION_KEY
 
     app.extensions[EXTENSION_KEY] = LEDGER_BUDGET
+    if app.config["JOBS_MODE"] == "rq":
+        # Client events recorded by any domain leave at once instead of at the next periodic run.
+        from marketplace.reports.webhooks.kick import send_soon_after_commit
+
+        send_soon_after_commit(app)
     if (
         app.config["JOBS_MODE"] == "thread"
         and app.config.get("RUN_PERIODIC_JOBS", True)
@@ -95,5 +105,7 @@ def _import_api_modules() -> None:
     import marketplace.payments.payouts.api
     import marketplace.projects.api
     import marketplace.qualification.api
+    import marketplace.reports.api
+    import marketplace.reports.webhooks.api
     import marketplace.review.api
     import marketplace.routing.api  # noqa: F401

@@ -25,6 +25,11 @@ def _env_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_bool(value: str | None) -> bool | None:
+    """A boolean setting, or None when unset so the default can depend on the environment."""
+    return None if value is None or not value.strip() else _env_bool(value)
+
+
 def _sqlite_default() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
 
@@ -82,6 +87,29 @@ def load_config(
         # Uploads with more items than this are parsed and stored by a background job.
         "SYNC_UPLOAD_MAX_ITEMS": int(env.get("MARKETPLACE_SYNC_UPLOAD_MAX_ITEMS", "1000")),
         "MAX_CONTENT_LENGTH": int(env.get("MARKETPLACE_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        # Where deliveries and other files go (marketplace.storage): "local" (a folder, the embedded
+        # default) or "s3" (any S3-compatible store).
+        "STORAGE_BACKEND": env.get("MARKETPLACE_STORAGE_BACKEND", "local").strip().lower(),
+        # The folder of the local backend; ``<instance path>/storage`` when unset.
+        "STORAGE_LOCAL_ROOT": env.get("MARKETPLACE_STORAGE_LOCAL_ROOT") or None,
+        "S3_BUCKET": env.get("MARKETPLACE_S3_BUCKET") or None,
+        # Prepended to every key we write, so one bucket can serve several deployments.
+        "S3_PREFIX": env.get("MARKETPLACE_S3_PREFIX", ""),
+        # Another S3-compatible server (MinIO, moto on loopback in the tests); AWS when unset.
+        "S3_ENDPOINT_URL": env.get("MARKETPLACE_S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("MARKETPLACE_S3_REGION") or "us-east-1",
+        # Without keys, boto3 looks for credentials the usual way (instance role, ~/.aws, AWS_* env).
+        "S3_ACCESS_KEY_ID": env.get("MARKETPLACE_S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("MARKETPLACE_S3_SECRET_ACCESS_KEY") or None,
+        # Lifetime of presigned links (downloads, media on work pages): long enough to finish an
+        # item or a download, short enough that a leaked link soon stops working.
+        "S3_PRESIGN_SECONDS": int(env.get("MARKETPLACE_S3_PRESIGN_SECONDS", "900")),
+        # Whether client webhook URLs may point at private, loopback or link-local addresses. Off in
+        # production (a client could make us call our own network); None here means "by
+        # environment": on for development and tests, whose receivers run on localhost.
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _optional_bool(
+            env.get("MARKETPLACE_WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+        ),
         "SESSION_COOKIE_SECURE": _env_bool(env.get("MARKETPLACE_SECURE_COOKIES", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -95,6 +123,8 @@ def load_config(
     cfg["DATABASE_URL"] = normalize_database_url(cfg["DATABASE_URL"])
     if not cfg["JOBS_MODE"]:
         cfg["JOBS_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
+    if cfg["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] is None:
+        cfg["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = cfg["ENV"] != "production" or bool(cfg["TESTING"])
     if not cfg["SECRET_KEY"]:
         if cfg["ENV"] == "production" and not cfg["TESTING"]:
             raise RuntimeError("MARKETPLACE_SECRET_KEY must be set in production")

@@ -3,6 +3,7 @@
 from marketplace.accounts.models import ApiToken, LanguageSkill, User, UserRole
 from marketplace.agreement.models import AgreementStats, ItemAgreement
 from marketplace.db import Base
+from marketplace.events import ClientEvent
 from marketplace.payments.models import (
     ConnectedAccount,
     LedgerAccount,
@@ -26,6 +27,7 @@ from marketplace.projects.models import (
     ProjectLanguage,
 )
 from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore, Qualification
+from marketplace.reports.models import Delivery, DeliveryItem, WebhookEndpoint, WebhookMessage
 from marketplace.review.models import (
     ReviewAppeal,
     ReviewerLanguage,
@@ -41,7 +43,10 @@ __all__ = [
     "Assignment",
     "Base",
     "Batch",
+    "ClientEvent",
     "ConnectedAccount",
+    "Delivery",
+    "DeliveryItem",
     "ExamAttempt",
     "GoldAnswer",
     "GoldScore",
@@ -72,4 +77,6 @@ __all__ = [
     "StripeEvent",
     "User",
     "UserRole",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

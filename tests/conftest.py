@@ -68,11 +68,13 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(db_url: str) -> Iterator[Flask]:
+def app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     redis_url = os.environ.get("REDIS_URL") or None
     application = create_app(
         {
             "TESTING": True,
+            # Deliveries and other files in a folder of this session, not the checkout's instance/.
+            "STORAGE_LOCAL_ROOT": str(tmp_path_factory.mktemp("storage")),
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": db_url,
             "REDIS_URL": redis_url,
@@ -337,3 +339,32 @@ def annotator(app: Flask) -> Callable[..., int]:
             return user.id
 
     return make
+
+
+# --- object storage: a real S3-compatible server on loopback (tests/s3_server.py) -------------
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's standalone S3 server, started once per session (buckets keep tests apart)."""
+    from tests.s3_server import MotoS3Server
+
+    with MotoS3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage(s3_server: Any) -> Iterator[Any]:
+    """An ``S3Storage`` on a fresh, empty bucket of the session's server; its client closed after."""
+    storage = s3_server.storage()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def app_with_s3(app: Flask, s3_storage: Any, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The test app with ``get_storage()`` answering ``s3_storage`` for this test only."""
+    from marketplace.storage import EXTENSION_KEY
+
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, s3_storage)
+    return app

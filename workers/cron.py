@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from marketplace.jobs import QUEUE_MAINTENANCE, resolve
+from marketplace.jobs import QUEUE_DEFAULT, QUEUE_MAINTENANCE, resolve
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ PERIODIC_JOBS = (
     PeriodicJob("marketplace.review.intake.intake_stragglers", every_seconds=300),
     # A full payout run once per PAYOUT_INTERVAL_SECONDS; in between only payouts left pending.
     PeriodicJob("marketplace.payments.jobs.scheduled_payouts", every_seconds=300),
+    # Batches that completed get their delivery; weekly cadences that came due get theirs.
+    PeriodicJob("marketplace.reports.triggers.run_delivery_triggers", every_seconds=60),
+    # Deliveries whose build was never queued (Redis down) or whose worker died.
+    PeriodicJob("marketplace.reports.deliveries.resume_stalled_builds", every_seconds=60),
+    PeriodicJob("marketplace.payments.budget_alerts.check_low_budgets", every_seconds=300),
+    # Client webhooks: fan events out to endpoints, send what is due (retries with backoff). On
+    # the default queue, so a long payout run on maintenance does not hold events back.
+    PeriodicJob("marketplace.reports.webhooks.service.run_webhooks", every_seconds=15, queue=QUEUE_DEFAULT),
 )
 
 

@@ -6,6 +6,7 @@ decided by the service (``visible_project``: 403 for non-clients, 404 for other 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -25,7 +26,7 @@ from marketplace.projects import (
     upload_parsing,
 )
 from marketplace.projects.access import Actor
-from marketplace.projects.models import Project
+from marketplace.projects.models import Item, Project
 from marketplace.projects.organisations import organisation_public_ids, resolve_organisation
 from marketplace.projects.presenters import (
     batch_json,
@@ -35,6 +36,7 @@ from marketplace.projects.presenters import (
     ontology_version_json,
     project_json,
 )
+from marketplace.reports import records
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
 from marketplace.web.errors import ApiError
@@ -47,6 +49,11 @@ _PAGE_PARAMS = (
     QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Page size."),
 )
 _WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+_INCLUDE = QueryParam(
+    "include",
+    {"type": "string", "enum": ["judgments"]},
+    "`judgments`: add each judgment of a labelled item, under a pseudonymous annotator id.",
+)
 
 
 def _project_body(project: Project) -> dict[str, Any]:
@@ -275,6 +282,7 @@ def upload_items(
         ),
         QueryParam("language", {"type": "string"}, "Only items in this language (BCP 47)."),
         QueryParam("batch", {"type": "string"}, "Only items of this batch (its id)."),
+        _INCLUDE,
     ),
 )
 def list_items(principal: Actor, project_id: str) -> ResponseReturnValue:
@@ -285,9 +293,30 @@ def list_items(principal: Actor, project_id: str) -> ResponseReturnValue:
     page = items.list_items(
         project.id, request.args.get("cursor"), parse_limit(request.args.get("limit")), filters
     )
-    return jsonify(
-        {"items": [item_json(item, batch) for item, batch in page.items], "next_cursor": page.next_cursor}
-    )
+    return jsonify({"items": _items_with_labels(project.id, page.items), "next_cursor": page.next_cursor})
+
+
+def _include_judgments() -> bool:
+    include = {part.strip() for part in (request.args.get("include") or "").split(",") if part.strip()}
+    unknown = include - {"judgments"}
+    if unknown:
+        raise InvalidInput([FieldError("include", "enum", _("Only “judgments” can be included."))])
+    return "judgments" in include
+
+
+def _items_with_labels(project_id: int, rows: Sequence[tuple[Item, str]]) -> list[dict[str, Any]]:
+    """Items with their label's review state, and their judgments when ``include=judgments``."""
+    with_judgments = _include_judgments()
+    states, judgments = records.label_details(project_id, [item for item, _batch in rows], with_judgments)
+    return [
+        item_json(
+            item,
+            batch,
+            states.get(item.id),
+            (judgments or {}).get(item.id, []) if judgments is not None else None,
+        )
+        for item, batch in rows
+    ]
 
 
 @endpoint(
@@ -295,11 +324,12 @@ def list_items(principal: Actor, project_id: str) -> ResponseReturnValue:
     summary="Read an item",
     tags=TAG_ITEMS,
     response_schema=schemas.ITEM,
+    query=(_INCLUDE,),
 )
 def get_item(principal: Actor, project_id: str, item_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     item, batch = items.get_item(project.id, item_id)
-    return jsonify(item_json(item, batch))
+    return jsonify(_items_with_labels(project.id, [(item, batch)])[0])
 
 
 @endpoint(

@@ -7,6 +7,7 @@ defined here once, for the batch list and the progress endpoint alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from marketplace.db import get_session
+from marketplace.db import get_session, utcnow
+from marketplace.events import EventKind, record_event
 from marketplace.pagination import Page, after_id, cut_page
 from marketplace.projects import schemas
-from marketplace.projects.models import Batch, Item, ItemState
+from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.validation import FieldError, InvalidInput
 
 #: ``Batch.kind`` of the client's own items (the other kind, "gold", holds exam material).
@@ -43,6 +45,64 @@ def create_batch(project_id: int, name: str, deadline: datetime | None = None) -
     session.add(batch)
     session.commit()
     return batch
+
+
+def resolve_batches(project_id: int, public_ids: Sequence[str], field: str = "batches") -> list[int]:
+    """Internal ids of the project's work batches named by ``public_ids``; 422 naming each unknown."""
+    wanted = list(dict.fromkeys(public_ids))
+    rows = get_session().execute(
+        select(Batch.public_id, Batch.id).where(
+            Batch.project_id == project_id, Batch.kind == WORK_BATCH, Batch.public_id.in_(wanted)
+        )
+    )
+    found = {public_id: batch_id for public_id, batch_id in rows}
+    missing = [
+        FieldError(f"{field}.{index}", "unknown", _("There is no such batch in this project."))
+        for index, public_id in enumerate(wanted)
+        if public_id not in found
+    ]
+    if missing:
+        raise InvalidInput(missing, status=422)
+    return [found[public_id] for public_id in wanted]
+
+
+def batch_public_ids(batch_ids: Sequence[int]) -> dict[int, str]:
+    if not batch_ids:
+        return {}
+    rows = get_session().execute(select(Batch.id, Batch.public_id).where(Batch.id.in_(batch_ids)))
+    return {batch_id: public_id for batch_id, public_id in rows}
+
+
+def close_completed_batches(limit: int = 500) -> list[int]:
+    """Mark work batches whose items are all complete (and that have items) as completed, once,
+    recording ``batch.completed`` for the client, in the caller's transaction (the caller commits,
+    together with what it does about the batches, e.g. queue their delivery). Periodic, not per
+    submit: two last items completing at once in two transactions would each still see the other
+    as open, and the hot path should not count a batch's items on every answer."""
+    session = get_session()
+    open_item = select(Item.id).where(Item.batch_id == Batch.id, Item.state != ItemState.COMPLETE).exists()
+    has_items = select(Item.id).where(Item.batch_id == Batch.id).exists()
+    rows = session.execute(
+        select(Batch, Project.organisation_id, Project.public_id)
+        .join(Project, Project.id == Batch.project_id)
+        .where(Batch.kind == WORK_BATCH, Batch.completed_at.is_(None), has_items, ~open_item)
+        .order_by(Batch.id)
+        .limit(limit)
+    ).all()
+    closed: list[int] = []
+    for batch, organisation_id, project_public_id in rows:
+        batch.completed_at = utcnow()
+        total = session.scalar(select(func.count()).select_from(Item).where(Item.batch_id == batch.id)) or 0
+        record_event(
+            session,
+            organisation_id,
+            EventKind.BATCH_COMPLETED,
+            {"project": project_public_id, "batch": batch.public_id, "name": batch.name, "items": total},
+            project_id=batch.project_id,
+        )
+        closed.append(batch.id)
+    session.flush()
+    return closed
 
 
 def complete_count() -> Any:

@@ -24,9 +24,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
+from marketplace.db import utcnow
 from marketplace.errors import Conflict
-from marketplace.projects.models import Item, ItemState
+from marketplace.events import EventKind, record_event
+from marketplace.projects.models import Item, ItemState, OntologyVersion, Project
 
 #: Allowed moves of an item; anything else is a bug or a race, refused with ``IllegalItemMove``.
 ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
@@ -78,6 +82,23 @@ def complete_item(item: Item, *, edge_case_reason: str | None = None) -> None:
     move_item(item, ItemState.COMPLETE)
     if edge_case_reason is not None:
         item.edge_case_reason = edge_case_reason
+    session = object_session(item)
+    project = session.get(Project, item.project_id) if session is not None else None
+    if session is not None and project is not None:
+        # In the transaction that completes the item: the client hears of it exactly when it is so.
+        record_event(
+            session,
+            project.organisation_id,
+            EventKind.ITEM_COMPLETED,
+            {
+                "project": project.public_id,
+                "item": item.public_id,
+                "external_id": item.external_id,
+                "language": item.language,
+                "edge_case": edge_case_reason,
+            },
+            project_id=project.id,
+        )
 
 
 def set_label(item: Item, label: Any, source: str | None) -> None:
@@ -86,6 +107,18 @@ def set_label(item: Item, label: Any, source: str | None) -> None:
         raise ValueError(f"unknown label source {source!r}")
     item.label = label
     item.label_source = source
+    item.label_ontology_version = None if label is None else current_ontology_version(item)
+    item.labelled_at = None if label is None else utcnow()
+
+
+def current_ontology_version(item: Item) -> int | None:
+    """The project's newest ontology version: the one a label set now was given under."""
+    session = object_session(item)
+    if session is None:
+        return None
+    return session.scalar(
+        select(func.max(OntologyVersion.version)).where(OntologyVersion.project_id == item.project_id)
+    )
 
 
 def reopen_item(item: Item) -> None:
@@ -94,6 +127,8 @@ def reopen_item(item: Item) -> None:
     move_item(item, ItemState.READY)
     item.label = None
     item.label_source = None
+    item.label_ontology_version = None
+    item.labelled_at = None
     item.edge_case_reason = None
     item.consensus = None
 

@@ -212,6 +212,8 @@ class Batch(Base):
     kind: Mapped[str] = mapped_column(String(8), default="work", server_default="work")
     deadline: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When every item of the batch was first complete (``batch.completed`` is sent once then).
+    completed_at: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("kind IN ('work', 'gold')", name="kind_known"),)
 
@@ -250,6 +252,10 @@ class Item(Base):
     label: Mapped[dict[str, Any] | None]
     #: Where ``label`` came from: "consensus", "review" (a reviewer accepted it) or "correction".
     label_source: Mapped[str | None] = mapped_column(String(16))
+    #: The ontology version in force when ``label`` was set: a later version marks it as older.
+    label_ontology_version: Mapped[int | None] = mapped_column(Integer)
+    #: When ``label`` was last set (consensus, review or correction).
+    labelled_at: Mapped[datetime | None]
     #: How many times the item entered review (a rejection sends it back to work, then review again).
     review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -100,8 +100,15 @@ def batch_json(batch: Batch, total: int | None = None, complete: int | None = No
     return body
 
 
-def item_json(item: Item, batch_public_id: str) -> dict[str, Any]:
-    return {
+def item_json(
+    item: Item,
+    batch_public_id: str,
+    review_state: str | None = None,
+    judgments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An item as the client reads it; ``review_state`` and ``judgments`` come from later stages
+    (the web layer asks them), since projects does not know about review or assignments."""
+    body: dict[str, Any] = {
         "id": item.public_id,
         "external_id": item.external_id,
         "batch": batch_public_id,
@@ -113,7 +120,16 @@ def item_json(item: Item, batch_public_id: str) -> dict[str, Any]:
         "language": item.language,
         "state": item.state,
         "created_at": _required_timestamp(item.created_at),
+        "label": item.label,
+        "label_source": item.label_source,
+        "confidence": (item.consensus or {}).get("confidence") if item.label is not None else None,
+        "review_state": review_state if item.label is not None else None,
+        "ontology_version": item.label_ontology_version,
+        "labelled_at": timestamp(item.labelled_at),
     }
+    if judgments is not None:
+        body["judgments"] = judgments
+    return body
 
 
 def import_progress(item_import: ItemImport) -> float:

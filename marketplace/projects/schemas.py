@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from marketplace.projects.settings.delivery import SETTINGS_SCHEMA as DELIVERY_SETTINGS_SCHEMA
 from marketplace.projects.settings.qualification import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
 from marketplace.projects.settings.review import SETTINGS_SCHEMA as REVIEW_SETTINGS_SCHEMA
 from marketplace.tasktypes import TASK_TYPES
@@ -155,10 +156,12 @@ PROJECT_CREATE: JSONSchema = _closed(
         "settings": {
             "type": "object",
             "description": "Project settings: `qualification` configures exams and hidden gold, "
-            "`review` the review sample, passes and period, `payments` the platform fee.",
+            "`review` the review sample, passes and period, `payments` the platform fee, "
+            "`delivery` when deliveries are made without being asked for.",
             "properties": {
                 "qualification": QUALIFICATION_SETTINGS_SCHEMA,
                 "review": REVIEW_SETTINGS_SCHEMA,
+                "delivery": DELIVERY_SETTINGS_SCHEMA,
                 "payments": {
                     "type": "object",
                     "additionalProperties": False,
@@ -521,6 +524,46 @@ ITEM: JSONSchema = {
         "language": {"type": ["string", "null"], "description": "The language used for routing."},
         "state": {"type": "string", "enum": ["awaiting_language", "triage", "ready", "complete"]},
         "created_at": _timestamp("Upload time."),
+        "label": {
+            "type": ["object", "null"],
+            "description": "The item's label (an answer of the task type) once complete; null before.",
+        },
+        "label_source": {
+            "type": ["string", "null"],
+            "enum": ["consensus", "review", "correction", None],
+            "description": "Where the label came from: the annotators' consensus, a reviewer who kept "
+            "it, or a reviewer's correction.",
+        },
+        "confidence": {
+            "type": ["number", "null"],
+            "description": "The consensus confidence (0..1) of the label.",
+        },
+        "review_state": {
+            "type": ["string", "null"],
+            "enum": ["not_sampled", "accepted", "corrected", "in_review", None],
+            "description": "Where the label stands with review (null before the item is complete).",
+        },
+        "ontology_version": {
+            "type": ["integer", "null"],
+            "description": "The ontology version in force when the label was set.",
+        },
+        "labelled_at": _nullable_timestamp("When the label was last set."),
+        "judgments": {
+            "type": "array",
+            "description": "With `include=judgments`: each annotator's judgment under a pseudonym "
+            "stable within the project.",
+            "items": {
+                "type": "object",
+                "required": ["annotator", "language", "seconds_spent", "outcome", "answer"],
+                "properties": {
+                    "annotator": {"type": "string", "description": "Pseudonymous annotator id."},
+                    "language": {"type": "string"},
+                    "seconds_spent": {"type": ["integer", "null"]},
+                    "outcome": {"type": "string", "enum": ["pending", "accepted", "rejected"]},
+                    "answer": {"type": ["object", "null"]},
+                },
+            },
+        },
     },
 }
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.db import get_session, utcnow
 from marketplace.errors import Conflict, NotFound
+from marketplace.events import EventKind, record_event
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.pagination import Page, after_id, cut_page
 from marketplace.projects import schemas
@@ -35,6 +36,7 @@ from marketplace.projects.models import (
 )
 from marketplace.projects.organisations import require_client_access
 from marketplace.projects.problems import Problems
+from marketplace.projects.settings.delivery import is_known_timezone
 from marketplace.projects.settings.qualification import check_settings
 from marketplace.projects.states import state_name
 from marketplace.tasktypes import get_task_type, validate_config
@@ -263,8 +265,29 @@ def set_project_state(project_id: int, new_state: str, actor: int | None) -> Pro
             field="state",
         )
     project.state = wanted
+    record_event(
+        get_session(),
+        project.organisation_id,
+        EventKind.PROJECT_STATE_CHANGED,
+        {"project": project.public_id, "from": current.value, "to": wanted.value},
+        project_id=project.id,
+    )
     get_session().commit()
     log.info("project %s: %s -> %s by user %s", project.public_id, current, wanted, actor)
+    return project
+
+
+def set_delivery_settings(project_id: int, settings: Mapping[str, Any]) -> Project:
+    """Replace the project's delivery settings (already checked against their schema)."""
+    project = get_project(project_id)
+    _refuse_if_archived(project)
+    cadence = settings.get("cadence")
+    if cadence and not is_known_timezone(cadence["timezone"]):
+        raise InvalidInput(
+            [FieldError("cadence.timezone", "enum", _("This is not a known time zone (e.g. Europe/Berlin)."))]
+        )
+    project.settings = {**(project.settings or {}), "delivery": dict(settings)}
+    get_session().commit()
     return project
 
 

@@ -17,12 +17,13 @@ from marketplace.pipeline import submit as pipeline
 from marketplace.projects.access import Actor
 from marketplace.projects.presenters import timestamp
 from marketplace.routing import service
-from marketplace.routing.models import AssignmentState
-from marketplace.routing.presenters import assignment_json
+from marketplace.routing.models import Assignment, AssignmentState
+from marketplace.routing.presenters import assignment_json as stored_assignment_json
 from marketplace.routing.submission import MAX_SECONDS_SPENT
 from marketplace.validation import FieldError, InvalidInput
 from marketplace.web.api import QueryParam, endpoint
 from marketplace.web.auth import require_annotator
+from marketplace.web.media import loadable_payload
 
 ASSIGNMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -118,6 +119,14 @@ SUBMIT_RESULT_SCHEMA: dict[str, Any] = {
 
 def _annotator(principal: Actor) -> int:
     return require_annotator(principal, _("Only annotators can take work."))
+
+
+def assignment_json(assignment: Assignment, locale: str | None) -> dict[str, Any]:
+    """The assignment with its item's ``s3://`` media made loadable (presigned) for the caller."""
+    body = stored_assignment_json(assignment, locale)
+    item = body["item"]
+    body["item"] = {**item, "payload": loadable_payload(body["project"]["task_type"], item["payload"])}
+    return body
 
 
 @endpoint(
