@@ -43,6 +43,8 @@ from marketplace.projects.models import Batch, Item, Organisation, Project, Proj
 from marketplace.projects.upload_parsing import Upload
 from marketplace.qualification import service as qualification
 from marketplace.qualification.models import GoldAnswer
+from marketplace.reports import deliveries
+from marketplace.reports.models import Delivery, DeliveryTrigger
 from marketplace.review import service as review
 from marketplace.review.models import ReviewDecision
 from marketplace.routing import service as routing
@@ -185,6 +187,19 @@ def _seed_spanish_work(project_id: int) -> None:
                 review.release_review_task(reviewer.id, task.public_id)
 
 
+def _first_delivery(project_id: int) -> Delivery | None:
+    """Deliver what the scripted work completed, so the client's deliveries page and QA report
+    have something to show. Built here, not by a job: the seeding command exits when it is done."""
+    session = get_session()
+    existing = session.scalar(select(Delivery).where(Delivery.project_id == project_id).limit(1))
+    if existing is not None:
+        return existing
+    delivery = deliveries.add_delivery(project_id, [], DeliveryTrigger.REQUEST)
+    session.commit()
+    deliveries.build_delivery(delivery.id)
+    return session.get(Delivery, delivery.id)
+
+
 def seed_demo() -> Iterator[str]:
     """Create what is missing of the demo and say how to use it."""
     ops_id = _user(OPS["email"], OPS["name"], [Role.OPS])
@@ -201,6 +216,7 @@ def seed_demo() -> Iterator[str]:
     _payments(project.id, ops_id)
     _reviewers(ops_id)
     _seed_spanish_work(project.id)
+    delivery = _first_delivery(project.id)
     media = seed_media_projects(org.id, client_id)
     total = progress.project_progress(project.id)["total"]
     yield "Demo ready."
@@ -229,6 +245,11 @@ def seed_demo() -> Iterator[str]:
         f"  project:       {project.public_id} — {PROJECT['name']}: {total} items "
         f"in {len(LANGUAGES)} languages"
     )
+    if delivery is not None:
+        yield (
+            f"  delivery:      v{delivery.version} ({delivery.state}, {delivery.item_count} items) — "
+            f"http://127.0.0.1:5000/projects/{project.public_id}/deliveries"
+        )
     for extra in media:
         yield f"  project:       {extra.public_id} — {extra.name} (one item, for Spanish speakers)"
     yield (

@@ -88,3 +88,11 @@ def test_demo_is_idempotent_and_usable(app: Flask, client: FlaskClient, run_jobs
     earnings = worker.get("/api/v1/earnings").json
     assert earnings["totals"][0]["accepted"]["amount_minor"] > 0
     assert worker.get("/earnings").status_code == 200
+
+    # The client has a first delivery of the completed Spanish work, with its files and report.
+    listed_deliveries = client.get(
+        f"/api/v1/projects/{project['id']}/deliveries", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+    ).json["deliveries"]
+    assert [(d["version"], d["state"]) for d in listed_deliveries] == [(1, "ready")]
+    assert listed_deliveries[0]["item_count"] >= 1
+    assert {"labels.jsonl", "qa_report.pdf"} <= {f["name"] for f in listed_deliveries[0]["files"]}

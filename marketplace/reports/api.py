@@ -13,6 +13,7 @@ from flask import Response, current_app, jsonify, request, stream_with_context, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from marketplace.errors import NotFound
 from marketplace.i18n import current_locale_tag
 from marketplace.projects import batches, service
 from marketplace.projects.access import Actor
@@ -179,12 +180,15 @@ def delivery_qa_report(principal: Actor, project_id: str, delivery_id: str) -> R
     tags=TAG_DELIVERIES,
     response_schema=schemas.QA_REPORT,
     query=(_FORMAT,),
-    error_statuses=(400, 401, 403, 404, 422),
+    error_statuses=(400, 401, 403, 404),
 )
 def batch_qa_report(principal: Actor, project_id: str, batch_id: str) -> ResponseReturnValue:
     project = service.visible_project(principal, project_id)
     _report_format()  # refuse a bad format before the work
-    (internal_id,) = batches.resolve_batches(project.id, [batch_id], field="batch_id")
+    try:
+        (internal_id,) = batches.resolve_batches(project.id, [batch_id], field="batch_id")
+    except InvalidInput as exc:
+        raise NotFound(_("There is no such batch in this project.")) from exc
     return _render_report(build_qa_report(project.id, batch_ids=[internal_id]), f"qa-report-{batch_id}")
 
 

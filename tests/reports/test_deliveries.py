@@ -23,6 +23,12 @@ from marketplace.tasktypes import TASK_TYPES, validate_config
 
 Api = Callable[..., Any]
 
+#: pycocotools (2.0.x, built for numpy 1) warns inside its mask decoding under numpy 2; the masks
+#: it decodes are right, and the warning is its to fix.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
 #: Items per project in the every-type test.
 N_ITEMS = 3
 
@@ -92,6 +98,41 @@ def _download(api: Api, project_id: str, delivery: dict[str, Any], name: str) ->
     response = api("GET", f"/projects/{project_id}/deliveries/{delivery['id']}/files/{name}")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return bytes(response.get_data())
+
+
+def _assert_coco_equals_consensus(tmp_path: Any, data: bytes, expected: dict[str, Any]) -> None:
+    """Load the COCO file as a client would and compare every annotation with the consensus."""
+    from pycocotools import mask as mask_utils
+    from pycocotools.coco import COCO
+
+    path = tmp_path / "coco.json"
+    path.write_bytes(data)
+    coco = COCO(str(path))
+    assert len(coco.getImgIds()) == N_ITEMS
+    category = {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())}
+    for image in coco.loadImgs(coco.getImgIds()):
+        annotations = coco.loadAnns(coco.getAnnIds(imgIds=[image["id"]]))
+        ((kind, shapes),) = ((k, v) for k, v in expected.items() if isinstance(v, list))
+        assert len(annotations) == len(shapes)
+        for annotation, shape in zip(annotations, shapes, strict=True):
+            assert category[annotation["category_id"]] == shape["label"]
+            if kind == "boxes":
+                assert annotation["bbox"] == pytest.approx(
+                    [shape["x"], shape["y"], shape["width"], shape["height"]]
+                )
+                assert annotation["area"] == pytest.approx(shape["width"] * shape["height"])
+            elif kind == "polygons":
+                assert annotation["segmentation"] == [[c for point in shape["points"] for c in point]]
+            elif kind == "keypoints":
+                flat = annotation["keypoints"]
+                visible = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 3) if flat[i + 2] > 0]
+                assert visible == [(p["x"], p["y"]) for p in shape["points"]]
+                assert annotation["num_keypoints"] == len(shape["points"])
+            else:
+                decoded = coco.annToMask(annotation)
+                rle = shape["rle"]
+                original = mask_utils.decode(mask_utils.frPyObjects(rle, *rle["size"]))
+                assert (decoded == original).all()
 
 
 def _jsonl(data: bytes) -> list[dict[str, Any]]:
@@ -189,19 +230,9 @@ def test_every_task_type_is_delivered_end_to_end(
     assert [json.loads(value) for value in table.column("label").to_pylist()] == [r["label"] for r in records]
 
     if "coco.json" in files:
-        from pycocotools.coco import COCO
-
-        path = tmp_path / "coco.json"
-        path.write_bytes(_download(api, project["id"], delivery, "coco.json"))
-        coco = COCO(str(path))
-        assert len(coco.getImgIds()) == N_ITEMS
-        category = {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())}
-        for image in coco.loadImgs(coco.getImgIds()):
-            annotations = coco.loadAnns(coco.getAnnIds(imgIds=[image["id"]]))
-            shapes = next(value for key, value in expected.items() if isinstance(value, list))
-            assert sorted(category[a["category_id"]] for a in annotations) == sorted(
-                s["label"] for s in shapes
-            )
+        _assert_coco_equals_consensus(
+            tmp_path, _download(api, project["id"], delivery, "coco.json"), expected
+        )
 
     # Nobody's identity in any file: no e-mail, no user id field, no display names.
     with app.app_context():
@@ -352,3 +383,51 @@ def test_a_delivery_in_s3_downloads_through_presigned_urls_with_the_manifest_che
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         # The API streams the same bytes from the bucket.
         assert _download(api, project["id"], delivery, entry["name"]) == data
+
+
+def test_the_delivered_qa_report_alpha_per_language_is_the_agreement_apis(
+    app: Flask, api: Api, run_jobs: Callable[[], int], annotator: Callable[..., int]
+) -> None:
+    texts = {
+        "en": [f"The parcel number {n} arrived late and damaged again." for n in range(6)],
+        "de": [f"Das Paket Nummer {n} kam wieder spät und beschädigt an." for n in range(6)],
+    }
+    items = [
+        {"external_id": f"{language}-{n}", "language": language, "payload": {"text": text}}
+        for language, lines in texts.items()
+        for n, text in enumerate(lines)
+    ]
+    body = _project_body("classification", ["en", "de"], overlap=3, max_overlap=3)
+    project = _create(api, body, items, run_jobs)
+    labels = ["positive", "negative", "neutral"]
+
+    def answer(index: int, payload: dict[str, Any]) -> dict[str, Any]:
+        n = int(payload["text"].split()[3])  # "The parcel number n" / "Das Paket Nummer n"
+        # Annotators 0 and 1 agree; annotator 2 disagrees on every other item.
+        return {"label": labels[(n + (index == 2 and n % 2)) % 3]}
+
+    _work_all(app, [annotator("en", "de") for _ in range(3)], answer)
+    run_jobs()
+    delivery = _deliver(api, project["id"], run_jobs)
+    report = json.loads(_download(api, project["id"], delivery, "qa_report.json"))
+    agreement = api("GET", f"/projects/{project['id']}/agreement").get_json()
+    by_language = {row["language"]: row["alpha"] for row in agreement["languages"]}
+    delivered = {entry["language"]: entry["agreement"]["alpha"] for entry in report["languages"]}
+    assert set(by_language) == {"en", "de"} and delivered == by_language
+    assert all(alpha is not None and 0 < alpha < 1 for alpha in delivered.values())
+    stored = api("GET", f"/projects/{project['id']}/deliveries/{delivery['id']}/qa-report").get_json()
+    assert stored == report
+    html = api("GET", f"/projects/{project['id']}/deliveries/{delivery['id']}/qa-report?format=html")
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    pdf = api("GET", f"/projects/{project['id']}/deliveries/{delivery['id']}/qa-report?format=pdf")
+    assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+    bad = api("GET", f"/projects/{project['id']}/deliveries/{delivery['id']}/qa-report?format=docx")
+    assert bad.status_code == 400
+    # The same report on demand for one batch, as it stands now.
+    batch = api("GET", f"/projects/{project['id']}/items?limit=1").get_json()["items"][0]["batch"]
+    on_demand = api("GET", f"/projects/{project['id']}/batches/{batch}/qa-report")
+    assert on_demand.status_code == 200, on_demand.get_json()
+    now = on_demand.get_json()
+    assert [entry["id"] for entry in now["scope"]["batches"]] == [batch]
+    assert {e["language"]: e["agreement"]["alpha"] for e in now["languages"]} == by_language
+    assert api("GET", f"/projects/{project['id']}/batches/bat_nope/qa-report").status_code == 404
