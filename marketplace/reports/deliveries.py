@@ -292,6 +292,9 @@ def _recording(delivery_id: int, scope: Scope, counts: _Counts) -> Iterator[dict
         )
         if len(pending) >= _ITEM_ROWS_PER_INSERT:
             session.execute(insert(DeliveryItem), pending)
+            # Short transactions: the build must not hold SQLite's one write lock (or a long
+            # PostgreSQL transaction) for the whole project. A crash leaves rows the retry deletes.
+            session.commit()
             pending = []
         yield record
     if pending:

@@ -291,6 +291,28 @@ def test_a_relabel_after_an_ontology_change_gives_v2_with_exactly_the_changed_it
     old = _jsonl(_download(api, project["id"], v1, "labels.jsonl"))
     assert {r["label"]["label"] for r in old} == {"negative"}
 
+    # A reviewer rejects one item's judgments: it goes back to work and is withdrawn from v3.
+    withdrawn = listed[2]["id"]
+    with app.app_context():
+        from marketplace.projects import item_lifecycle
+
+        session = get_session()
+        item = session.query(Item).filter(Item.public_id == withdrawn).one()
+        item_lifecycle.reopen_item(item)
+        session.commit()
+    v3 = _deliver(api, project["id"], run_jobs)
+    assert v3["diff"] == {"previous_version": 2, "added": 0, "changed": 0, "withdrawn": 1}
+    (change,) = _jsonl(_download(api, project["id"], v3, "diff.jsonl"))
+    assert change == {
+        "change": "withdrawn",
+        "item_id": withdrawn,
+        "old_label": {"label": "negative"},
+        "new_label": None,
+        "old_ontology_version": 1,
+        "new_ontology_version": None,
+    }
+    assert v3["item_count"] == 5
+
 
 def test_no_gold_item_or_answer_in_a_delivery(
     app: Flask, api: Api, run_jobs: Callable[[], int], annotator: Callable[..., int]
