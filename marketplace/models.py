@@ -26,7 +26,7 @@ from marketplace.projects.models import (
     Project,
     ProjectLanguage,
 )
-from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore, Qualification
+from marketplace.qualification.models import ExamAttempt, GoldAnswer, GoldScore, GoldSeen, Qualification
 from marketplace.reports.models import Delivery, DeliveryItem, WebhookEndpoint, WebhookMessage
 from marketplace.review.models import (
     ReviewAppeal,
@@ -50,6 +50,7 @@ __all__ = [
     "ExamAttempt",
     "GoldAnswer",
     "GoldScore",
+    "GoldSeen",
     "Guideline",
     "Item",
     "ItemAgreement",

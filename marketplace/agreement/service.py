@@ -132,7 +132,7 @@ def update_item_statistics(item_id: int) -> bool:
 
     session = get_session()
     # Jobs of the same item serialise on its row, so the second sees what the first wrote.
-    item = session.get(Item, item_id, with_for_update=True)
+    item = session.get(Item, item_id, with_for_update={"key_share": True})
     if item is None or item.language is None:
         session.rollback()
         return False

@@ -1,7 +1,8 @@
 """After an answer is stored: every later stage, in order, in one place.
 
 1. routing stores the answer (``routing.submission.record_submission``), rows locked;
-2. hidden gold: qualification scores it, review accepts it or opens a failed-gold task; done;
+2. hidden gold: qualification scores it (the score stays internal); review schedules its
+   acceptance like unsampled real work, or opens a failed-gold task; done;
 3. otherwise, once the item has its judgments, agreement settles it (consensus; or one more
    judgment: dynamic overlap; or an edge case) and the settled item gets its consensus label;
 4. commit; then review intake (sample or schedule for acceptance) in a short transaction of its
@@ -65,7 +66,7 @@ def submit_assignment(
         score = qualification.record_hidden_gold(session, assignment.id, annotator_id, item, answer, now)
         review.on_gold_judgment(session, item, assignment, score.correct, now)
         session.commit()
-        return SubmitOutcome(assignment, late=False, item_complete=False)
+        return SubmitOutcome(assignment, late=stored.late, item_complete=False)
     settled = submitted_count(session, item.id) >= required_judgments(item, project) and (
         agreement.settle_item(session, item, project, now) != "more"
     )

@@ -300,7 +300,7 @@ def _locked(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list
             select(Item.id, Item.public_id, Item.project_id, Item.state)
             .where(*conditions)
             .order_by(Item.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     )
 

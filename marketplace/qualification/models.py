@@ -134,3 +134,15 @@ class GoldScore(Base):
     __table_args__ = (
         Index("ix_gold_score_user_project_language", "user_id", "project_id", "language", "scored_at"),
     )
+
+
+class GoldSeen(Base):
+    """A gold item a person has seen other than as hidden gold in their own work: as a reviewer of
+    a failed-gold judgment, where the expected answer is in view. Such an item is never served to
+    them as hidden gold afterwards: they would know it for a check."""
+
+    __tablename__ = "gold_seen"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

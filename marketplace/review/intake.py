@@ -20,7 +20,6 @@ from marketplace.db import get_session, utcnow
 from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project
 from marketplace.projects.settings.review import ReviewSettings
-from marketplace.review.acceptance import accept_judgment
 from marketplace.review.models import ReviewReason, ReviewTask
 from marketplace.review.sampling import draw_sample
 from marketplace.routing.assignment_lifecycle import hold_for_review, schedule_auto_accept
@@ -116,7 +115,7 @@ def intake_completed_item(item_id: int) -> ReviewTask | None:
     short transaction of its own. Idempotent: only judgments not through intake yet are looked
     at, under the item's row lock, so a second call (the sweeper, a retry) changes nothing."""
     session = get_session()
-    item = session.get(Item, item_id, with_for_update=True)
+    item = session.get(Item, item_id, with_for_update={"key_share": True})
     if item is None or item.state != ItemState.COMPLETE:
         session.rollback()
         return None
@@ -179,10 +178,15 @@ def on_item_complete(session: Session, item: Item, project: Project, now: dateti
 def on_gold_judgment(
     session: Session, item: Item, assignment: Assignment, correct: bool, now: datetime
 ) -> ReviewTask | None:
-    """A scored hidden-gold answer: accepted (and paid) when right; reviewed alone when wrong, so a
-    reviewer can tell a careless answer from a gold key that is itself debatable."""
+    """A scored hidden-gold answer. When right, its acceptance is scheduled exactly as real work's
+    that review did not sample: accepted and paid when the project's review period ends, so
+    nothing the annotator can watch (earnings, states, timing) tells gold from real items. When
+    wrong, it is reviewed alone, so a reviewer can tell a careless answer from a gold key that is
+    itself debatable."""
     if correct:
-        accept_judgment(session, assignment, now)
+        project = session.get(Project, item.project_id)
+        assert project is not None
+        schedule_auto_accept([assignment], now, ReviewSettings.of(project.settings).auto_accept_hours)
         return None
     hold_for_review([assignment])
     return open_task(

@@ -32,6 +32,7 @@ from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Item, Project
 from marketplace.projects.settings.review import ReviewSettings
+from marketplace.qualification.gold_seen import record_gold_seen
 from marketplace.qualification.models import Qualification, QualificationState
 from marketplace.review.acceptance import accept_judgment
 from marketplace.review.intake import open_task
@@ -229,6 +230,8 @@ def claim_review_tasks(reviewer_id: int, languages: Sequence[str], count: int = 
         task.reviewer_id = reviewer_id
         task.claimed_at = now
         task.lease_expires_at = now + timedelta(minutes=project.lease_minutes)
+        # A reviewer of a gold item sees it with its expected answer: never their hidden gold.
+        record_gold_seen(session, reviewer_id, task.item_id)
     session.commit()
     return result + tasks
 
@@ -371,7 +374,7 @@ def decide(reviewer_id: int, public_id: str, decision: Decision) -> ReviewTask:
         raise Conflict(_("This review has already been decided."))
     if task.state != ReviewTaskState.LEASED:
         raise Conflict(_("This review is no longer yours to decide."))
-    item = session.get(Item, task.item_id, with_for_update=True)
+    item = session.get(Item, task.item_id, with_for_update={"key_share": True})
     project = session.get(Project, task.project_id)
     assert item is not None and project is not None
     judgments = task_judgments(session, task)

@@ -29,6 +29,7 @@ from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
 from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification import service as qualification
+from marketplace.qualification.gold_seen import gold_seen_by
 from marketplace.routing.assignment_lifecycle import move_assignment, record_event
 from marketplace.routing.budget import Price, claim_budget
 from marketplace.routing.eligibility import work_languages
@@ -140,7 +141,7 @@ def _claim_in_batch(
         )
         .order_by(Item.id)
         .limit(wanted)
-        .with_for_update(of=Item, skip_locked=True)
+        .with_for_update(of=Item, skip_locked=True, key_share=True)
     ).all()
     if not rows:
         return []
@@ -331,13 +332,20 @@ def _claim_gold(
     prices: dict[str, Price] | None,
 ) -> list[Assignment]:
     """Hidden gold: gold items of the project in the annotator's languages that they have never had,
-    in work or in an exam. Gold items have no overlap limit."""
+    in work or in an exam, nor seen as a reviewer. Gold items have no overlap limit."""
     seen_in_exams = qualification.exam_item_ids(annotator_id, project.id)
     had_it = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == annotator_id)
     query = (
         select(Item.id, Item.language)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(Batch.project_id == project.id, Batch.kind == "gold", Item.language.in_(languages), ~had_it)
+        .where(
+            Batch.project_id == project.id,
+            Batch.kind == "gold",
+            Item.language.in_(languages),
+            ~had_it,
+            # Gold they reviewed (its expected answer in view) would be recognised as a check.
+            Item.id.not_in(gold_seen_by(annotator_id)),
+        )
         .order_by(func.random())
         .limit(wanted + len(seen_in_exams))
     )
@@ -362,7 +370,7 @@ def own_assignment(annotator_id: int, public_id: str, *, lock: bool = False) -> 
         Assignment.public_id == public_id, Assignment.annotator_id == annotator_id
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     assignment = get_session().scalar(query)
     if assignment is None:
         raise NotFound(_("No such assignment."))
@@ -407,7 +415,9 @@ def give_back_assignment(
         reported_language=reported,
     )
     if reported is not None:
-        item = session.scalar(select(Item).where(Item.id == assignment.item_id).with_for_update())
+        item = session.scalar(
+            select(Item).where(Item.id == assignment.item_id).with_for_update(key_share=True)
+        )
         assert item is not None  # the foreign key guarantees it
         item_lifecycle.send_to_triage(item, "reported")
     session.commit()
@@ -422,7 +432,7 @@ def expire_leases(now: datetime | None = None) -> int:
         session.scalars(
             select(Assignment)
             .where(Assignment.state == AssignmentState.LEASED, Assignment.lease_expires_at <= now)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
     )
     for assignment in stale:

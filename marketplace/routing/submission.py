@@ -108,11 +108,15 @@ def _check_seconds(seconds_spent: int | None, assignment: Assignment, now: datet
 
 def _locked_rows(session: Session, annotator_id: int, public_id: str) -> tuple[Assignment, Item, Project]:
     # One statement locks both rows; claims lock the item too, so the two never interleave.
+    # Lock order of the work path: item and assignment (FOR NO KEY UPDATE), then the project's
+    # escrow account (accruals). A claim takes the escrow account first but never waits on an
+    # item (SKIP LOCKED), and NO KEY UPDATE does not block the KEY SHARE lock its INSERT of an
+    # assignment takes on the item row, so the two paths cannot deadlock.
     row = session.execute(
         select(Assignment, Item)
         .join(Item, Item.id == Assignment.item_id)
         .where(Assignment.public_id == public_id, Assignment.annotator_id == annotator_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).first()
     if row is None:
         raise NotFound(_("No such assignment."))
@@ -146,14 +150,18 @@ def record_submission(
     _check_answer(project, item, answer)
     now = utcnow()
     seconds = _check_seconds(seconds_spent, assignment, now)
-    late = not gold and (assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now)
+    # Late is late, gold or not: the annotator is told the same either way. Hidden gold has no
+    # slots to run out of, so a late gold answer counts, like a late answer whose slot is free.
+    late = assignment.state == AssignmentState.EXPIRED or assignment.lease_expires_at <= now
     assignment.answer = answer
     assignment.seconds_spent = seconds
     assignment.flagged_edge_case = edge_case
     assignment.comment = comment[:2000]
     assignment.finished_at = now
-    if late and _slots_taken(session, item.id, now, excluding=assignment.id) >= required_judgments(
-        item, project
+    if (
+        late
+        and not gold
+        and _slots_taken(session, item.id, now, excluding=assignment.id) >= required_judgments(item, project)
     ):
         move_assignment(session, assignment, AssignmentState.REFUSED_LATE, RoutingEventKind.REFUSED_LATE, now)
         session.commit()

@@ -46,6 +46,7 @@ from marketplace.web.answer_forms import (
     widget_values,
 )
 from marketplace.web.auth import roles_required
+from marketplace.web.retry import run_retrying
 
 bp = Blueprint("work", __name__)
 
@@ -176,7 +177,8 @@ def _not_skipped() -> str:
 @roles_required(Role.ANNOTATOR)
 def next_task() -> ResponseReturnValue:
     """The lease already held, or a new one: reloading the page never costs the annotator an item."""
-    assignments = service.claim_next_assignments(_annotator_id(), 1)
+    annotator_id = _annotator_id()
+    assignments = run_retrying(lambda: service.claim_next_assignments(annotator_id, 1))
     if not assignments:
         return render_template("work/empty.html")
     return _render_item(assignments[0])
@@ -240,13 +242,15 @@ def submit(assignment_id: str) -> ResponseReturnValue:
     if isinstance(answer, FieldError):
         return _render_item(assignment, form, errors=[answer], status=400, error_title=_not_saved())
     try:
-        outcome = pipeline.submit_assignment(
-            annotator_id,
-            assignment_id,
-            answer,
-            seconds_spent=_seconds(form.seconds_spent.data),
-            edge_case=bool(form.edge_case.data),
-            comment=form.comment.data or "",
+        outcome = run_retrying(
+            lambda: pipeline.submit_assignment(
+                annotator_id,
+                assignment_id,
+                answer,
+                seconds_spent=_seconds(form.seconds_spent.data),
+                edge_case=bool(form.edge_case.data),
+                comment=form.comment.data or "",
+            )
         )
     except InvalidInput as exc:
         reloaded = _reload(annotator_id, assignment_id)

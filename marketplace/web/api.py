@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from marketplace.validation import FieldError, InvalidInput, schema_errors
 from marketplace.web.auth import require_principal
+from marketplace.web.retry import run_retrying
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,7 +136,7 @@ def endpoint(
             if request_schema is not None and (not other_bodies or request.is_json):
                 empty = not request.get_data(cache=True)
                 kwargs["body"] = {} if empty and not body_required else json_body(request_schema)
-            return cast(ResponseReturnValue, view(*args, **kwargs))
+            return cast(ResponseReturnValue, run_retrying(lambda: view(*args, **kwargs)))
 
         api_bp.add_url_rule(
             rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=wrapped, methods=[method.upper()]

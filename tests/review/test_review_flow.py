@@ -22,6 +22,7 @@ from marketplace.payments.ledger import AccountRef
 from marketplace.payments.models import RateCard, TransactionKind
 from marketplace.pipeline import submit as pipeline
 from marketplace.projects.models import Item, ItemState, Project
+from marketplace.projects.settings.review import ReviewSettings
 from marketplace.qualification import service as qualification
 from marketplace.review import acceptance, feedback, stats
 from marketplace.review import service as review
@@ -455,7 +456,7 @@ GOLD = [
 ]
 
 
-def test_hidden_gold_right_is_paid_at_once_and_wrong_is_reviewed_alone(
+def test_hidden_gold_right_is_paid_with_real_work_and_wrong_is_reviewed_alone(
     app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int], make_user: Callable[..., Any]
 ) -> None:
     from marketplace.accounts.models import Role
@@ -514,8 +515,24 @@ def test_hidden_gold_right_is_paid_at_once_and_wrong_is_reviewed_alone(
         failed = session.get(Assignment, tasks[0].assignment_id)
         assert failed is not None and failed.acceptance == Acceptance.IN_REVIEW
         right = [a for a in gold_judgments if a.id != failed.id]
+        # Right gold answers wait for the review period like real work review did not sample:
+        # nothing the annotator watches (earnings, states) moves at once.
+        assert all(a.acceptance == Acceptance.PENDING for a in right), [
+            (a.acceptance, a.state, a.answer) for a in right
+        ]
+        project = session.get(Project, info["id"])
+        assert project is not None
+        period = timedelta(hours=ReviewSettings.of(project.settings).auto_accept_hours)
+        waits = [a.accept_after - a.finished_at for a in right]  # type: ignore[operator]
+        assert all(period <= wait < period + timedelta(seconds=5) for wait in waits), waits
+        assert _payable(worker, "es") == 0
+        assert acceptance.auto_accept_due(max(a.accept_after for a in right)) >= len(right)  # type: ignore[type-var]
+        for judgment in right:
+            session.refresh(judgment)
         assert all(a.acceptance == Acceptance.ACCEPTED for a in right)
-        assert _payable(worker, "es") == 100 * len(right)
+        # Real work's accepted judgments are paid too; only gold is counted here.
+        assert _payable(worker, "es") >= 100 * len(right)
+        paid_before_review = _payable(worker, "es")
         # The reviewer can only accept or reject a single answer; rejecting it pays nothing and
         # leaves the gold item alone.
         task = _claim_task(reviewer, "es", failed.item_id)
@@ -532,7 +549,7 @@ def test_hidden_gold_right_is_paid_at_once_and_wrong_is_reviewed_alone(
         )
         failed = session.get(Assignment, failed.id)
         assert failed is not None and failed.acceptance == Acceptance.REJECTED
-        assert _payable(worker, "es") == 100 * len(right)
+        assert _payable(worker, "es") == paid_before_review
         outcome = session.scalar(select(ReviewOutcome).where(ReviewOutcome.assignment_id == failed.id))
         assert outcome is not None and outcome.outcome == JudgmentOutcome.REJECTED
 
