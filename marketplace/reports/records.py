@@ -125,10 +125,13 @@ def judgments_of(project_id: int, item_ids: Sequence[int]) -> dict[int, list[dic
         .order_by(Assignment.item_id, Assignment.id)
     )
     judgments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    names: dict[int, str] = {}  # an HMAC per annotator, not per judgment
     for item_id, annotator_id, language, seconds, acceptance, answer in rows:
+        if annotator_id not in names:
+            names[annotator_id] = pseudonym(project_id, annotator_id)
         judgments[item_id].append(
             {
-                "annotator": pseudonym(project_id, annotator_id),
+                "annotator": names[annotator_id],
                 "language": language,
                 "seconds_spent": seconds,
                 "outcome": _OUTCOMES.get(Acceptance(acceptance), "pending") if acceptance else "pending",
