@@ -12,14 +12,14 @@ package that sends webhooks.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from marketplace.db import Base, utcnow
+from marketplace.db import Base, get_session, utcnow
 from marketplace.ids import new_public_id
 
 
@@ -63,3 +63,31 @@ def record_event(
     event = ClientEvent(organisation_id=organisation_id, project_id=project_id, kind=kind.value, data=data)
     session.add(event)
     return event
+
+
+#: How long sent events (and, through their foreign key, the delivery log of their messages) are
+#: kept: long enough for a client to look back at a month of deliveries and redeliver.
+RETENTION_DAYS = 30
+
+
+def prune_events(now: datetime | None = None, batch_size: int = 5_000) -> int:
+    """Periodic: forget fanned-out events older than ``RETENTION_DAYS`` (their messages with them),
+    a batch at a time so no statement holds many locks. Returns how many were deleted."""
+    session = get_session()
+    cutoff = (now or utcnow()) - timedelta(days=RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            session.scalars(
+                select(ClientEvent.id)
+                .where(ClientEvent.fanned_out.is_(True), ClientEvent.created_at < cutoff)
+                .order_by(ClientEvent.id)
+                .limit(batch_size)
+            )
+        )
+        if not ids:
+            session.commit()
+            return deleted
+        session.execute(delete(ClientEvent).where(ClientEvent.id.in_(ids)))
+        session.commit()
+        deleted += len(ids)

@@ -43,6 +43,8 @@ PERIODIC_JOBS = (
     # Client webhooks: fan events out to endpoints, send what is due (retries with backoff). On
     # the default queue, so a long payout run on maintenance does not hold events back.
     PeriodicJob("marketplace.reports.webhooks.service.run_webhooks", every_seconds=15, queue=QUEUE_DEFAULT),
+    # Client events (item.completed is one per item) and their delivery log kept 30 days.
+    PeriodicJob("marketplace.events.prune_events", every_seconds=3600),
 )
 
 

@@ -252,3 +252,37 @@ def test_a_build_that_keeps_failing_is_marked_failed_with_its_reason(
     body = api("GET", f"/projects/{project['id']}/deliveries/{delivery.public_id}").get_json()
     assert body["state"] == "failed" and body["files"] == []
     assert body["error"] and "disk" not in body["error"]  # the cause stays in our logs
+
+
+def test_events_and_their_delivery_log_are_kept_thirty_days(
+    app: Flask,
+    api: Api,
+    client_org: dict[str, Any],
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    from marketplace.events import RETENTION_DAYS, EventKind, prune_events, record_event
+    from marketplace.reports.models import WebhookMessage
+
+    create_endpoint(api, receiver, events=("budget.low",))
+    with app.app_context():
+        session = get_session()
+        old = record_event(session, client_org["organisation_id"], EventKind.BUDGET_LOW, {"n": 1})
+        new = record_event(session, client_org["organisation_id"], EventKind.BUDGET_LOW, {"n": 2})
+        unsent = record_event(session, client_org["organisation_id"], EventKind.BUDGET_LOW, {"n": 3})
+        session.commit()
+        old_id, new_id, unsent_id = old.id, new.id, unsent.id
+    run(app)
+    with app.app_context():
+        session = get_session()
+        session.execute(
+            update(ClientEvent)
+            .where(ClientEvent.id.in_([old_id, unsent_id]))
+            .values(created_at=utcnow() - timedelta(days=RETENTION_DAYS + 1))
+        )
+        session.execute(update(ClientEvent).where(ClientEvent.id == unsent_id).values(fanned_out=False))
+        session.commit()
+        assert prune_events() == 1
+        left = set(session.scalars(select(ClientEvent.id)))
+        assert left == {new_id, unsent_id}  # an event not yet sent is never dropped
+        # The old event's delivery log went with it (foreign key), the others' stayed.
+        assert set(session.scalars(select(WebhookMessage.event_id))) == {new_id, unsent_id}
