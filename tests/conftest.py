@@ -228,6 +228,17 @@ def api(client: FlaskClient, client_org: dict[str, Any]) -> Callable[..., Any]:
     return call
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow fault, fuzz and load tests (``@pytest.mark.slow``) run once per CI run, in its
+    PostgreSQL pass: the SQLite pass skips them."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="slow fault/fuzz/load test: runs in the PostgreSQL pass")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def session() -> Any:
     return get_session()
 

@@ -91,6 +91,7 @@ def check_invariants(app: Flask, server: FakeStripe, world: World, *, drained: b
         assert world.earned[user_id] == payable + in_flight + paid
 
 
+@pytest.mark.slow
 def test_any_sequence_keeps_the_books_right(
     app: Flask,
     client: FlaskClient,

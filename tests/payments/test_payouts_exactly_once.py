@@ -82,6 +82,7 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, name: str, nth: int) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(CRASH_SEEDS))
 def test_crash_anywhere_with_failing_http_pays_exactly_once(
     seed: int,
@@ -207,6 +208,7 @@ def kill_run_midway(app: Flask, server: FakeStripe, rng: random.Random, by_reque
 KILLS = 10
 
 
+@pytest.mark.slow
 def test_sigkill_during_runs_pays_exactly_once(
     app: Flask,
     stripe_mode: FakeStripe,  # noqa: F811

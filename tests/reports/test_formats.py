@@ -11,7 +11,6 @@ import csv
 import gc
 import io
 import json
-import os
 import tracemalloc
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -688,8 +687,6 @@ def _peak(writer: Writer, context: FormatContext, template: Mapping[str, Any], c
 
 
 @pytest.mark.slow
-# No database involved: run once per CI run (in its PostgreSQL pass), not in both passes.
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="slow; runs in the PostgreSQL pass")
 @pytest.mark.parametrize(
     ("writer", "task_type"), [(write_parquet, "image_polygon"), (write_coco, "image_polygon")]
 )

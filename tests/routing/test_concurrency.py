@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -37,6 +38,7 @@ def _work(app: Flask, annotator_id: int) -> int:
                 answered += 1
 
 
+@pytest.mark.slow
 def test_parallel_annotators_never_over_assign(
     app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int]
 ) -> None:
