@@ -71,7 +71,9 @@ def judgment(
             language=language,
             state=state,
             claimed_at=NOW - timedelta(minutes=10),
-            lease_expires_at=NOW + timedelta(minutes=20),
+            # From the real clock, not NOW (set at import): a long suite reaches this test more
+            # than 20 minutes after collection, and a live lease must still be live then.
+            lease_expires_at=datetime.now(UTC) + timedelta(minutes=20),
             finished_at=None if state == AssignmentState.LEASED else NOW - timedelta(minutes=5),
             answer=None if state == AssignmentState.LEASED else {"label": "positive"},
             acceptance=acceptance,
