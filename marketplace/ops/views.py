@@ -15,8 +15,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -27,6 +25,7 @@ from marketplace.languages.codes import language_name
 from marketplace.ops import charts
 from marketplace.ops import dashboard as figures
 from marketplace.projects import triage
+from marketplace.projects.states import triage_reason_name
 from marketplace.validation import InvalidInput
 from marketplace.web.auth import roles_required
 
@@ -34,25 +33,6 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 
 #: Triage items per page.
 PAGE_SIZE = 100
-
-#: Why an item waits, in the reader's language (codes from the detector, the job and routing).
-REASON_NAMES: dict[str, LazyString] = {
-    "empty": _l("no words"),
-    "too_short": _l("too short"),
-    "uncertain": _l("uncertain"),
-    "ambiguous": _l("close languages"),
-    "mixed": _l("mixed languages"),
-    "mismatch": _l("not the declared language"),
-    "unsupported": _l("language not told apart"),
-    "not_in_project": _l("not a project language"),
-    "no_language": _l("no language declared"),
-    "detection_failed": _l("detection failed"),
-    "reported": _l("reported by an annotator"),
-}
-
-
-def reason_name(code: str | None) -> str:
-    return str(REASON_NAMES.get(code or "", code or ""))
 
 
 def pair_slug(declared: str | None, detected: str | None) -> str:
@@ -81,7 +61,7 @@ def _language_label(code: str | None) -> str:
 
 @bp.context_processor
 def _ops_context() -> dict[str, object]:
-    return {"reason_name": reason_name, "pair_slug": pair_slug, "language_label": _language_label}
+    return {"reason_name": triage_reason_name, "pair_slug": pair_slug, "language_label": _language_label}
 
 
 def _short_day(day: date) -> str:

@@ -41,7 +41,7 @@ from marketplace.reports.models import Delivery, DeliveryItem, DeliveryState, De
 from marketplace.reports.qa_render import render_qa_html, render_qa_pdf
 from marketplace.reports.qa_report import build_qa_report
 from marketplace.reports.records import Scope, canonical_json, label_digest, stream_item_records
-from marketplace.storage import get_storage
+from marketplace.storage import Storage, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,9 @@ def _read_canonical(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def _store(storage: Any, prefix: str, path: Path, media_type: str, stats: dict[str, int]) -> dict[str, Any]:
+def _store(
+    storage: Storage, prefix: str, path: Path, media_type: str, stats: dict[str, int]
+) -> dict[str, Any]:
     """Copy a finished local file to storage; its checksum and size for the manifest."""
     digest = hashlib.sha256()
     size = 0

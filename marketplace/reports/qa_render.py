@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from marketplace.languages.codes import language_name, text_direction, to_babel_identifier
 from marketplace.payments.money import to_major
+from marketplace.projects.states import triage_reason_name
 from marketplace.reports.qa_charts import Interval, bar_chart, interval_chart
 from marketplace.review.feedback import reason_text
 
@@ -116,17 +117,6 @@ def _item_state(code: str) -> str:
     return str(names.get(code, code))
 
 
-def _triage_reason(code: str) -> str:
-    names = {
-        "too_short": _("Too short to tell"),
-        "uncertain": _("Language uncertain"),
-        "mixed": _("Mixed languages"),
-        "mismatch": _("Declared and detected languages differ"),
-        "reported": _("Reported by an annotator"),
-    }
-    return str(names.get(code, code))
-
-
 # --- the view -------------------------------------------------------------------------------------
 
 
@@ -177,7 +167,7 @@ def _view(report: Mapping[str, Any], locale: str) -> dict[str, Any]:
         "triage": {
             "count": issues.get("triage", {}).get("count", 0),
             "reasons": [
-                {"reason": _triage_reason(code), "count": count}
+                {"reason": triage_reason_name(code), "count": count}
                 for code, count in issues.get("triage", {}).get("reasons", {}).items()
             ],
         },
