@@ -20,12 +20,17 @@ from flask import Flask, current_app
 
 #: Imports of uploaded items: can be long, kept apart so they never delay quick jobs.
 QUEUE_IMPORTS = "imports"
-#: Short jobs that react to something that just happened (language detection, statistics).
+#: Short jobs that react to something that just happened (language detection, deliveries,
+#: client webhooks, Stripe events).
 QUEUE_DEFAULT = "default"
 #: Periodic housekeeping (expired leases, automatic acceptance, payout runs).
 QUEUE_MAINTENANCE = "maintenance"
+#: Agreement statistics, one job per answer: many per second at peak and nobody waits on them,
+#: so they are taken last and a backlog of them never delays detection, imports or webhooks.
+QUEUE_STATISTICS = "statistics"
 
-ALL_QUEUES = (QUEUE_DEFAULT, QUEUE_IMPORTS, QUEUE_MAINTENANCE)
+#: Every queue, in the order a worker takes jobs from them (the first non-empty queue first).
+ALL_QUEUES = (QUEUE_DEFAULT, QUEUE_IMPORTS, QUEUE_MAINTENANCE, QUEUE_STATISTICS)
 
 #: Default time limit of one job, in seconds.
 JOB_TIMEOUT = 30 * 60

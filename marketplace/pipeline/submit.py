@@ -75,5 +75,5 @@ def submit_assignment(
     session.commit()
     if settled:
         review.intake_completed_item(item.id)
-    jobs.enqueue(STATISTICS_JOB, item.id)
+    jobs.enqueue(STATISTICS_JOB, item.id, queue=jobs.QUEUE_STATISTICS)
     return SubmitOutcome(assignment, late=stored.late, item_complete=item.state == ItemState.COMPLETE)

@@ -406,7 +406,9 @@ def decide(reviewer_id: int, public_id: str, decision: Decision) -> ReviewTask:
         _finalise(session, task, item, judgments, rejected, correction, now, reviewer_id)
     session.commit()
     if rejected and task.assignment_id is None:
-        jobs.enqueue("marketplace.agreement.service.update_item_statistics", item.id)
+        jobs.enqueue(
+            "marketplace.agreement.service.update_item_statistics", item.id, queue=jobs.QUEUE_STATISTICS
+        )
     return task
 
 
