@@ -15,9 +15,6 @@ from typing import Any
 #: Locales with complete catalogs. BCP 47 spelling; the catalog folder uses Babel's underscore form.
 DEFAULT_LOCALES = ("en", "es", "fr", "de", "pt-BR", "ar", "hi", "zh-Hans", "ja", "sw", "tr", "id")
 
-#: Scripts written right-to-left; the base template sets ``dir="rtl"`` for these languages.
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
-
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 

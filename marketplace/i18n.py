@@ -20,7 +20,7 @@ from marketplace.languages.codes import (
     text_direction,
     to_babel_identifier,
 )
-from marketplace.languages.tags import same_primary_language
+from marketplace.languages.tags import UnknownLanguage, maximized, normalize_language, reading
 
 LOCALE_COOKIE = "marketplace_lang"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "i18n"
@@ -35,14 +35,26 @@ def supported_locales() -> tuple[str, ...]:
 
 
 def match_locale(tag: str | None) -> str | None:
-    """The supported locale for ``tag``: exact (case- and separator-blind), else one of the same
-    language (:func:`~marketplace.languages.tags.same_primary_language`: ``pt-PT`` → ``pt-BR``)."""
-    if not tag:
+    """The supported locale for ``tag``, by likely subtags: exact (case- and separator-blind), else
+    one of the same language *and script* (maximized), of the same region first: ``pt-PT`` →
+    ``pt-BR``, ``zh-CN`` and ``zh-SG`` → ``zh-Hans``; ``zh-TW`` or ``zh-Hant`` → None, never a
+    Simplified catalog, so the next language the browser accepts, or the default, is used."""
+    if not tag or len(tag) > 64:
         return None
-    wanted = from_babel_identifier(tag).lower()
+    wanted = from_babel_identifier(tag.strip())
     supported = supported_locales()
-    exact = next((code for code in supported if code.lower() == wanted), None)
-    return exact or next((code for code in supported if same_primary_language(code, wanted)), None)
+    exact = next((code for code in supported if code.lower() == wanted.lower()), None)
+    if exact:
+        return exact
+    try:
+        canonical = normalize_language(wanted)
+        wanted_reading, wanted_region = reading(canonical), maximized(canonical).region
+    except UnknownLanguage:
+        return None
+    same = [code for code in supported if reading(code) == wanted_reading]
+    regional = [code for code in same if maximized(code).region == wanted_region]
+    matches = regional or same
+    return matches[0] if matches else None
 
 
 def requested_locale() -> str | None:

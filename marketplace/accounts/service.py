@@ -18,7 +18,9 @@ from marketplace.accounts.models import ApiToken, CefrLevel, LanguageSkill, Role
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import display_prefix, hash_token, new_token
 from marketplace.db import get_session, utcnow
-from marketplace.languages.codes import UnknownLanguage, normalize_language
+from marketplace.i18n import current_locale_tag
+from marketplace.languages.codes import UnknownLanguage, language_name, normalize_language
+from marketplace.languages.tags import Tag, maximized
 from marketplace.validation import FieldError, InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
@@ -61,9 +63,15 @@ def _check_password(password: str, field: str = "password") -> list[FieldError]:
 
 
 def check_language_profile(entries: Sequence[LanguageEntry], field: str = "languages") -> list[LanguageEntry]:
-    """Validate and normalise a language profile; at least one native language is required."""
+    """Validate and normalise a language profile; at least one native language is required.
+
+    Tags are stored canonical (:func:`normalize_language`: ``sr-Latn``, ``pa-Guru`` as ``pa``). A
+    language is one reading: two tags that maximize to the same one (``sr`` and ``sr-Cyrl``, ``pt``
+    and ``pt-BR``) are one language listed twice, refused with both names.
+    """
     errors: list[FieldError] = []
     seen: dict[str, LanguageEntry] = {}
+    by_maximized: dict[Tag, str] = {}
     for index, entry in enumerate(entries):
         path = f"{field}[{index}]"
         try:
@@ -79,6 +87,24 @@ def check_language_profile(entries: Sequence[LanguageEntry], field: str = "langu
             continue
         if code in seen:
             errors.append(FieldError(f"{path}.language", "duplicate", _("This language is listed twice.")))
+            continue
+        same = by_maximized.setdefault(maximized(code), code)
+        if same != code:
+            locale = current_locale_tag()
+            errors.append(
+                FieldError(
+                    f"{path}.language",
+                    "duplicate",
+                    _(
+                        "“%(name)s” (%(code)s) is the same as “%(other)s” (%(other_code)s), listed"
+                        " above: keep one of them.",
+                        name=language_name(code, locale),
+                        code=code,
+                        other=language_name(same, locale),
+                        other_code=same,
+                    ),
+                )
+            )
             continue
         level = None
         if not entry.native:

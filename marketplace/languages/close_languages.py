@@ -9,6 +9,14 @@ German/Luxembourgish, Croatian/Slovenian) are deliberately not grouped: grouping
 
 This is a fact about the model, not about tags: two spellings of one language
 (:data:`~marketplace.languages.tags.EQUIVALENT_LANGUAGES`) are one language, close relatives are two.
+
+Weighing a declaration also needs the pairs the model confuses *in one script*
+(:func:`close_in_script`). In Arabic letters the models here know Arabic, Persian, Urdu, Pashto and a
+few more; every other language CLDR writes in Arabic letters (Shahmukhi Punjabi, Kashmiri, Sindhi,
+Uyghur, Kazakh and Uzbek in Arabic script, Jawi Malay...) they read as one of those: py3langid's and
+langdetect's Punjabi is Gurmukhi only, so Shahmukhi Punjabi comes out as Urdu at p = 1. Those pairs
+are not added to the groups above: the model's own close calls never meet a language it has no
+label for, and grouping costs routing.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Final
 
+from marketplace.languages.script_tags import scripts_of
+from marketplace.languages.scripts import ARABIC
 from marketplace.languages.tags import primary_subtag, same_primary_language
 
 _CLOSE_GROUPS: Final = (
@@ -43,6 +53,9 @@ _CLOSE_GROUPS: Final = (
     frozenset({"ga", "gd", "gv"}),
 )
 
+#: Scripts in which the models read every language written in them as one of a few (see above).
+_READ_AS_ONE: Final = frozenset({ARABIC})
+
 
 @cache
 def _groups_of(language: str) -> frozenset[int]:
@@ -53,3 +66,15 @@ def _groups_of(language: str) -> frozenset[int]:
 def close(first: str, second: str) -> bool:
     """Whether two tags are one language or close relatives the model confuses."""
     return same_primary_language(first, second) or bool(_groups_of(first) & _groups_of(second))
+
+
+def close_in_script(first: str, second: str, script: str) -> bool:
+    """Whether the model confuses two tags' languages in a text written in ``script``: close
+    relatives (:func:`close`), or two languages CLDR writes in a script whose languages the model
+    reads as a few (any two Arabic-script languages: Shahmukhi Punjabi and Urdu, Uyghur and Arabic).
+
+    Whether either tag may be written in ``script`` at all is the caller's question.
+    """
+    if close(first, second):
+        return True
+    return script in _READ_AS_ONE and script in scripts_of(first) and script in scripts_of(second)

@@ -8,9 +8,18 @@ so ``from marketplace.languages.codes import normalize_language`` keeps working.
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
+from functools import cache
 
-from marketplace.languages.tags import UnknownLanguage, is_language, normalize_language, primary_subtag
+from babel import Locale, UnknownLocaleError
+from babel.localedata import locale_identifiers
+
+from marketplace.languages.tags import (
+    UnknownLanguage,
+    is_language,
+    maximized,
+    normalize_language,
+    primary_subtag,
+)
 
 __all__ = [
     "UnknownLanguage",
@@ -19,6 +28,7 @@ __all__ = [
     "language_name",
     "normalize_language",
     "primary_subtag",
+    "right_to_left_scripts",
     "text_direction",
     "to_babel_identifier",
 ]
@@ -46,8 +56,31 @@ def language_name(code: str, display_locale: str = "en") -> str:
         return str(display.languages.get(lang, code))
 
 
-def text_direction(code: str) -> str:
-    """``"rtl"`` for languages written right to left, else ``"ltr"``."""
-    from marketplace.config import RTL_LANGUAGES
+#: Living right-to-left scripts no CLDR locale is written in yet (Mandaic, Samaritan, Mende Kikakui,
+#: Yezidi): Unicode gives their letters Bidi_Class R.
+_RTL_SCRIPTS_WITHOUT_LOCALE = frozenset({"Mand", "Samr", "Mend", "Yezi"})
 
-    return "rtl" if primary_subtag(code) in RTL_LANGUAGES else "ltr"
+
+@cache
+def right_to_left_scripts() -> frozenset[str]:
+    """Scripts written right to left, read off CLDR: the likely script of every locale whose
+    character order is right-to-left (Arab, Hebr, Syrc, Thaa, Nkoo, Adlm, Rohg), and a few more."""
+    scripts = set(_RTL_SCRIPTS_WITHOUT_LOCALE)
+    for identifier in locale_identifiers():
+        locale = Locale.parse(identifier)
+        if locale.character_order == "right-to-left":
+            script = maximized(from_babel_identifier(identifier)).script
+            if script:
+                scripts.add(script)
+    return frozenset(scripts)
+
+
+@cache
+def text_direction(code: str) -> str:
+    """``"rtl"`` for a tag whose script (spelt, or likely by CLDR) is written right to left, else
+    ``"ltr"``: ``uz-Arab``, ``pa-PK`` and ``ks`` are right to left, ``uz`` and ``pa`` are not."""
+    try:
+        script = maximized(code).script
+    except (ValueError, KeyError):
+        return "ltr"
+    return "rtl" if script in right_to_left_scripts() else "ltr"

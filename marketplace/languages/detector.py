@@ -24,7 +24,11 @@ This module is the pipeline; each step is a module of its own. Cheapest and sure
 4. **Second opinion.** Just below the bar, langdetect is asked, and the answer stands only if both
    agree (:mod:`~marketplace.languages.statistical_models`).
 5. **Hint** (:mod:`~marketplace.languages.hints`). The client's declared language confirms, refines
-   (``pt`` → ``pt-BR``) or contradicts the detection.
+   (``pt`` → ``pt-BR``) or contradicts the detection; a close relative in a written form the model
+   has no label for (Shahmukhi Punjabi read as Urdu) is a close pair and is routed as declared.
+
+Detected tags name the text's script wherever the language has more than one (``sr-Latn``,
+``zh-Hant``, ``uz-Arab``: :mod:`~marketplace.languages.script_tags`), since readers are matched on it.
 
 Measured (``benchmarks/language_detection.py``, gettext translations in 54 languages, evaluation
 half): misroutes 0.29% of short texts (5-60 characters) while routing 66%, 0.16% of long ones while

@@ -2,9 +2,10 @@
 
 The model speaks its own vocabulary: dialect labels (Egyptian Arabic), labels that are no language
 a person is a native speaker of (Latin, Volapük), and bare language codes for texts in any script.
-A router needs a normalised BCP 47 tag of a living language, with its script when it is not the
-usual one (Serbian in Latin letters is ``sr-Latn``). This module makes that translation, and weighs
-languages official nowhere down (see :func:`_is_major`), then ranks the model's candidates.
+A router needs a normalised BCP 47 tag of a living language, with its script when the language has
+more than one (Serbian in Latin letters is ``sr-Latn``, in Cyrillic ``sr-Cyrl``). This module makes
+that translation, and weighs languages official nowhere down (see :func:`_is_major`), then ranks
+the model's candidates.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING, Final
 
 from babel.core import get_global
 
+from marketplace.languages.script_tags import tag_in_script
 from marketplace.languages.statistical_models import MODELS
 from marketplace.languages.tags import (
     UnknownLanguage,
-    likely_script,
+    maximized,
     normalize_language,
     primary_subtag,
     spellings,
@@ -53,13 +55,6 @@ _TOP: Final = 8
 
 
 @cache
-def _locale_identifiers() -> frozenset[str]:
-    from babel.localedata import locale_identifiers
-
-    return frozenset(locale_identifiers())
-
-
-@cache
 def _language_of(label: str) -> str | None:
     """A model label as a routable BCP 47 language (dialects folded), None if it names none."""
     if label in _DROP:
@@ -72,14 +67,13 @@ def _language_of(label: str) -> str | None:
 
 @cache
 def output_tag(label: str, script: str) -> str | None:
-    """A model label as the BCP 47 tag a router needs for a text in ``script``: with the script when
-    it is not the language's usual one (Serbian in Latin letters is ``sr-Latn``); None for labels
-    that name no routable language, or no language CLDR knows in that script (Korean is not written
-    in Latin letters: the model saying so is a confusion, not a romanisation)."""
+    """A model label as the BCP 47 tag a router needs for a text in ``script``: with the script
+    wherever the language is written in more than one (Serbian is ``sr-Cyrl`` or ``sr-Latn``, Uzbek
+    in Arabic letters ``uz-Arab``: :func:`~marketplace.languages.script_tags.tag_in_script`); None
+    for labels that name no routable language, or no language CLDR knows in that script (Korean is
+    not written in Latin letters: the model saying so is a confusion, not a romanisation)."""
     tag = _language_of(label)
-    if tag is None or "-" in tag or likely_script(tag) in (None, script):
-        return tag
-    return f"{tag}-{script}" if f"{tag}_{script}" in _locale_identifiers() else None
+    return None if tag is None else tag_in_script(tag, script)
 
 
 @cache
@@ -111,6 +105,23 @@ def _label_weights(labels: tuple[str, ...], minor_prior: float) -> tuple[float, 
         tag = _language_of(label)
         weights.append(0.0 if tag is None else 1.0 if _is_major(tag) else minor_prior)
     return tuple(weights)
+
+
+@cache
+def _known_forms() -> frozenset[tuple[str, str | None]]:
+    """(language, script) of every written form the model has a label for, maximized."""
+    model = MODELS.identifier()
+    forms = (maximized(tag) for tag in map(_language_of, model.labels) if tag is not None)
+    return frozenset((form.language, form.script) for form in forms)
+
+
+def model_knows(language: str, script: str) -> bool:
+    """Whether the model has a label for ``language`` (a tag; its language subtag counts) written
+    in ``script``: a label of the language, in its usual script, or one folded into that written
+    form (Southern Uzbek is ``uz-Arab``). py3langid's Punjabi is Gurmukhi and its Serbian Cyrillic,
+    and it has no Saraiki or Asturian at all: its probability for those forms is no evidence
+    against a declaration. Loads the model."""
+    return (maximized(primary_subtag(language)).language, script) in _known_forms()
 
 
 def rank(probabilities: Scores | None, script: str, thresholds: Thresholds) -> tuple[tuple[str, float], ...]:

@@ -28,7 +28,8 @@ REASON_AMBIGUOUS: Final = "ambiguous"
 REASON_MIXED: Final = "mixed"
 """Two languages each hold a substantial part of the text."""
 REASON_MISMATCH: Final = "mismatch"
-"""The text is confidently in another language than the client declared."""
+"""The text is confidently in another language than the client declared, or in another script than
+the declared tag's readers read (``sr-Cyrl`` declared, Latin text), however unsure of the language."""
 REASON_UNSUPPORTED: Final = "unsupported"
 """The script's languages cannot be told apart here (Ethiopic: Amharic or Tigrinya...)."""
 
@@ -37,10 +38,12 @@ REASON_UNSUPPORTED: Final = "unsupported"
 class DetectionResult:
     """The detected language of one text and whether a person must look at it first.
 
-    ``language`` is a normalised BCP 47 tag (Chinese always with its script: ``zh-Hans``/``zh-Hant``)
-    or None. When ``needs_triage`` is true the item must not be routed on ``language``: it is then
-    only the best guess (the detected language for a mismatch), and ``candidates`` lists the top
-    few languages with their probabilities for the triage screen.
+    ``language`` is a canonical BCP 47 tag that names the text's script wherever the language is
+    written in more than one (``zh-Hans``/``zh-Hant``, ``sr-Cyrl``/``sr-Latn``, ``uz-Arab``; ``pa``
+    for Gurmukhi, where the registry implies it, ``pa-Arab`` for Shahmukhi), or None. When
+    ``needs_triage`` is true the item must not be routed on ``language``: it is then only the best
+    guess (the detected language for a mismatch), and ``candidates`` lists the top few languages
+    with their probabilities for the triage screen.
     """
 
     language: str | None

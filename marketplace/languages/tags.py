@@ -1,16 +1,28 @@
-"""BCP 47 language tags: how a tag is read, and when two tags name the same language.
+"""BCP 47 language tags: reading, canonicalising and comparing them, on ``langcodes``.
 
 Tags reach the marketplace from clients (declared item languages, project targets), from people
 (native languages, interface locales) and from the detector. Every rule that compares them lives
-here, so that the detector, a project, routing and qualification never disagree on whether an item
-and a person share a language. (Hand-written copies used to: Filipino and Tagalog were one language
-to the detector and two to the project, which then called the detector's agreement a mismatch.)
+here, so that the detector, a project, routing, qualification, reports and the interface never
+disagree on whether an item and a person share a language.
 
-A tag here is ``language[-Script][-REGION]``, the subset of BCP 47 the marketplace stores: no
-variants, extensions or private use. Normalising checks each subtag against CLDR's registry through
-Babel rather than with ``Locale.parse``: that only knows languages with full locale data, and it
-silently turns ``und`` into ``en_US``; the registry accepts every real language (Quechua,
-Tigrinya...) and refuses made-up ones.
+**Why langcodes.** It is a real BCP 47 parser on the IANA registry and CLDR's data: it
+canonicalises deprecated and alias codes (``iw`` → ``he``, ``in`` → ``id``, ``sh`` → ``sr-Latn``,
+``tl`` → ``fil``, ``eng`` → ``en``, extlangs such as ``zh-yue`` → ``yue``, grandfathered tags),
+validates every subtag against the registry and fills in likely subtags (``zh-TW`` →
+``zh-Hant-TW``). Babel holds the same likely-subtags table but no parser, alias rules or validity
+data, and its ``Locale.parse`` only knows languages with locale data; it stays the source of
+language *names* and of each locale's character order (:mod:`marketplace.languages.codes`).
+
+**Identity.** Who can read an item is decided on *maximized* tags (CLDR's likely subtags), never
+on strings: a person and an item share a language when their maximized language and script are
+equal (``zh-CN`` reads ``zh`` and ``zh-Hans``; ``zh-TW`` reads ``zh-Hant`` but never ``zh``,
+which is Simplified; ``sr`` reads ``sr-Cyrl`` but not ``sr-Latn``; ``pa-PK`` reads ``pa-Arab``).
+The region is a preference unless the project requires it (see :func:`can_read`). The matching
+table, in full, is in the README ("Who reads which items").
+
+A stored tag is ``language[-Script][-REGION]``: no variants, extensions or private use, which
+routing could not honour. ``und``, ``mul``, ``zxx``, ``mis`` and private-use codes are not a
+language a person reads natively and are refused (uploads send ``und`` to detection instead).
 """
 
 from __future__ import annotations
@@ -21,21 +33,33 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Final
 
-from babel import Locale
+import langcodes
 from babel.core import get_global
+from langcodes.tag_parser import LanguageTagError
 
-_TAG: Final = re.compile(
-    r"^(?P<lang>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$"
-)
-_SEPARATOR: Final = re.compile(r"[-_]")
-
-#: Codes CLDR lists that are not languages a person can speak natively.
+#: The tag for "language not known": an upload that says it leaves the language to detection.
+UNDETERMINED: Final = "und"
+#: Codes that name no language a person speaks natively.
 _NOT_LANGUAGES: Final = frozenset({"und", "mul", "zxx", "mis"})
+#: Private-use ranges of the registry (languages qaa–qtz, scripts Qaaa–Qabx, regions AA, QM–QZ,
+#: XA–XZ, ZZ): their meaning is agreed between two parties, never by us.
+_PRIVATE_LANGUAGE: Final = re.compile(r"^q[a-t][a-z]$")
+_PRIVATE_SCRIPT: Final = re.compile(r"^Qa(a[a-z]|b[a-x])$")
+#: XK (Kosovo) is in the private range but used by CLDR and Babel as a real region: allowed.
+_PRIVATE_REGION: Final = re.compile(r"^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$")
+_MAX_TAG_LENGTH: Final = 35
+_SEPARATOR: Final = re.compile(r"[-_]")
+_LANGUAGE_SUBTAG: Final = re.compile(r"^[a-z]{2,3}$")
 
-#: Codes of one language as people write it: Norwegian is written as Bokmål, and most Bokmål is
-#: tagged with the macrolanguage ``no``; Filipino is standardised Tagalog. Declared languages,
-#: project targets, native languages and the detector's output may use either spelling.
-EQUIVALENT_LANGUAGES: Final = (frozenset({"nb", "no"}), frozenset({"fil", "tl"}))
+#: Codes of one language as people write it, which CLDR keeps apart as macrolanguage and member:
+#: most Norwegian text is Bokmål and is tagged ``no``. Declared languages, targets, native
+#: languages and the detector's output may use either spelling; identity uses the first.
+EQUIVALENT_LANGUAGES: Final = (frozenset({"nb", "no"}),)
+_IDENTITY_SPELLING: Final = {"no": "nb"}
+
+#: Largest CLDR language-matching distance (``langcodes.tag_distance``) at which a person's region
+#: counts as inside a project's macro-region: ``es-MX`` → ``es-419`` is 1, ``es-ES`` → ``es-419`` 5.
+_INSIDE_REGION_DISTANCE: Final = 1
 
 
 class UnknownLanguage(ValueError):
@@ -60,45 +84,69 @@ class Tag:
 
 
 def parse_tag(tag: str) -> Tag:
-    """(language, script, region) of ``tag``, ``-`` or ``_`` separated; checks nothing, raises nothing.
+    """(language, script, region) of a tag already canonical; checks nothing, raises nothing.
 
-    Meant for tags already normalised (stored, declared, detected); :func:`normalize_language`
-    validates input.
+    Meant for stored, declared and detected tags; :func:`normalize_language` validates input.
     """
     language, *rest = _SEPARATOR.split(tag.strip())
-    script = next((part for part in rest if len(part) == 4), None)
-    region = next((part for part in rest if len(part) in (2, 3)), None)
+    script = next((part for part in rest if len(part) == 4 and part.isalpha()), None)
+    region = next((part for part in rest if len(part) == 2 or (len(part) == 3 and part.isdigit())), None)
     return Tag.of(language, script, region)
 
 
 @cache
-def _registry() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    english = Locale("en")
-    languages = frozenset(str(code) for code in english.languages if "_" not in str(code)) - _NOT_LANGUAGES
-    return languages, frozenset(english.scripts), frozenset(english.territories)
+def _canonical(code: str) -> str:
+    try:
+        standard = langcodes.standardize_tag(code)
+        parsed = langcodes.Language.get(standard, normalize=True)
+        if parsed.extlangs and len(parsed.extlangs) == 1:
+            # RFC 5646: a language with an extlang is the extlang itself (zh-hak → hak).
+            parsed = parsed.update_dict({"language": parsed.extlangs[0], "extlangs": None})
+    except (LanguageTagError, ValueError, KeyError) as error:
+        raise UnknownLanguage(code) from error
+    language = parsed.language
+    script, region = parsed.script, parsed.territory
+    alias = _cldr_language_alias(language or "")
+    if alias is not None:
+        language, script, region = alias.language, script or alias.script, region or alias.region
+    if (
+        language is None
+        or not _LANGUAGE_SUBTAG.match(language)
+        or language in _NOT_LANGUAGES
+        or _PRIVATE_LANGUAGE.match(language)
+        or parsed.extlangs
+        or parsed.variants
+        or parsed.extensions
+        or parsed.private
+        or (script is not None and _PRIVATE_SCRIPT.match(script))
+        or (region is not None and _PRIVATE_REGION.match(region))
+        # Validity after the alias: the registry langcodes ships (2021) lacks cls, which CLDR maps to sa.
+        or not langcodes.Language.make(language=language, script=script, territory=region).is_valid()
+    ):
+        raise UnknownLanguage(code)
+    return str(Tag(language, script, region))
 
 
-def _registered(tag: Tag) -> bool:
-    languages, scripts, regions = _registry()
-    return (
-        tag.language in languages
-        and (tag.script is None or tag.script in scripts)
-        and (tag.region is None or tag.region in regions)
-    )
+@cache
+def _cldr_language_alias(language: str) -> Tag | None:
+    """CLDR's alias for a language subtag that the IANA registry keeps (``cmn`` → ``zh``, ``arb``
+    → ``ar``, ``swh`` → ``sw``, ``prs`` → ``fa-AF``): an encompassed code replaced by its
+    macrolanguage, as UTS #35 canonicalisation does and langcodes leaves to the caller."""
+    alias = get_global("language_aliases").get(language)
+    if not alias or alias == language:
+        return None
+    return parse_tag(alias)
 
 
 def normalize_language(code: str) -> str:
-    """Return the canonical BCP 47 spelling (``zh_hans`` → ``zh-Hans``, ``PT-br`` → ``pt-BR``).
+    """The canonical BCP 47 tag (``zh_hans`` → ``zh-Hans``, ``iw`` → ``he``, ``eng-GB`` → ``en-GB``).
 
-    Raises :class:`UnknownLanguage` for anything that is not a real language tag.
+    Raises :class:`UnknownLanguage` for anything that is not a tag of a real language, or that
+    carries variants, extensions or private use.
     """
-    match = _TAG.match(code.strip()) if isinstance(code, str) else None
-    if not match:
+    if not isinstance(code, str) or not code.strip() or len(code.strip()) > _MAX_TAG_LENGTH:
         raise UnknownLanguage(code)
-    tag = Tag.of(match["lang"], match["script"], match["region"])
-    if not _registered(tag):
-        raise UnknownLanguage(code)
-    return str(tag)
+    return _canonical(code.strip().replace("_", "-"))
 
 
 def is_language(code: str) -> bool:
@@ -109,12 +157,19 @@ def is_language(code: str) -> bool:
     return True
 
 
+def canonicalised(code: str) -> str | None:
+    """The canonical tag when it is *another code* than ``code`` (``iw`` → ``he``), not merely
+    another spelling (``PT_br`` → ``pt-BR``); None otherwise. For telling a client what changed."""
+    canonical = normalize_language(code)
+    return canonical if canonical.lower() != code.strip().replace("_", "-").lower() else None
+
+
 def primary_subtag(code: str) -> str:
-    """``pt-BR`` → ``pt``: the language subtag as written (``tl`` stays ``tl``).
+    """``pt-BR`` → ``pt``: the language subtag as written.
 
     Whether two tags' languages are one is :func:`same_primary_language`, which knows equivalent codes.
     """
-    return code.split("-", 1)[0].lower()
+    return code.split("-", 1)[0].split("_", 1)[0].lower()
 
 
 def spellings(language: str) -> frozenset[str]:
@@ -122,9 +177,131 @@ def spellings(language: str) -> frozenset[str]:
     return next((group for group in EQUIVALENT_LANGUAGES if language in group), frozenset({language}))
 
 
+@cache
+def _codes_aliased_to() -> dict[str, frozenset[str]]:
+    """Canonical language subtag → the older codes CLDR aliases to it (``he`` → {iw}, ``fil`` → {tl})."""
+    found: dict[str, set[str]] = {}
+    for old, new in get_global("language_aliases").items():
+        if _LANGUAGE_SUBTAG.match(old) and _LANGUAGE_SUBTAG.match(new):
+            found.setdefault(new, set()).add(old)
+    return {new: frozenset(olds) for new, olds in found.items()}
+
+
+def stored_spellings(tag: str) -> frozenset[str]:
+    """Every language subtag a stored tag of ``tag``'s language may start with: its spellings and
+    the older codes that canonicalise to it (rows written before canonicalisation say ``tl``)."""
+    languages = {primary_subtag(tag), maximized(tag).language}
+    codes = {code for language in languages for code in spellings(language)}
+    return frozenset(codes | {old for code in codes for old in _codes_aliased_to().get(code, ())})
+
+
 def same_primary_language(first: str, second: str) -> bool:
     """Whether two tags' language subtags name one language, whatever their scripts and regions."""
     return primary_subtag(second) in spellings(primary_subtag(first))
+
+
+# --- identity: maximized tags ---------------------------------------------------------------
+
+
+@cache
+def maximized(tag: str) -> Tag:
+    """The tag with CLDR's likely script and region filled in: ``zh-TW`` → ``zh-Hant-TW``,
+    ``pa-PK`` → ``pa-Arab-PK``, ``sr`` → ``sr-Cyrl-RS``. Equivalent codes take one spelling."""
+    try:
+        canonical = normalize_language(tag)
+    except UnknownLanguage:
+        canonical = str(parse_tag(tag))
+    full = langcodes.Language.get(canonical).maximize()
+    language = full.language or primary_subtag(tag)
+    return Tag(_IDENTITY_SPELLING.get(language, language), full.script, full.territory)
+
+
+def reading(tag: str) -> str:
+    """What a reader of ``tag`` reads: its maximized language and script (``zh-TW`` → ``zh-Hant``)."""
+    full = maximized(tag)
+    return str(Tag(full.language, full.script))
+
+
+@cache
+def minimal(tag: str) -> str:
+    """The shortest tag that maximizes to the same one, for display: ``zh-Hans-CN`` → ``zh``,
+    ``sr-Cyrl-RS`` → ``sr``, ``zh-Hant-TW`` → ``zh-Hant``, ``pt-Latn-PT`` → ``pt-PT``. CLDR's
+    "remove likely subtags" favouring the script: the bare language, then language and script,
+    then language and region (a reader cares which script, more than which country)."""
+    full = maximized(tag)
+    for candidate in (
+        Tag(full.language),
+        Tag(full.language, full.script),
+        Tag(full.language, region=full.region),
+    ):
+        if maximized(str(candidate)) == full:
+            return str(candidate)
+    return str(full)
+
+
+def likely_script(language: str) -> str | None:
+    """The script a tag is written in by default, by CLDR: ``sr`` → ``Cyrl``; with a region, that
+    region's usual one (``sr-ME`` → ``Latn``, ``pa-PK`` → ``Arab``)."""
+    return maximized(language).script
+
+
+def implied_script(tag: Tag) -> str | None:
+    """The script a tag commits to: the one it spells, or the one its region implies (``zh-TW``
+    → ``Hant``, ``pa-PK`` → ``Arab``); None for a bare language, which leaves the script open."""
+    if tag.script:
+        return tag.script
+    if tag.region:
+        return maximized(str(tag)).script
+    return None
+
+
+def region_matches(proficiency: str, item: str) -> bool:
+    """Whether a reader of ``proficiency`` is of ``item``'s region: the same maximized region, or a
+    country inside the item's macro-region by CLDR's language matching (``es-MX`` in ``es-419``)."""
+    person, wanted = maximized(proficiency), maximized(item)
+    if person.region == wanted.region:
+        return True
+    if wanted.region is None or not wanted.region.isdigit():
+        return False
+    distance = langcodes.tag_distance(str(person), str(wanted))
+    return distance <= _INSIDE_REGION_DISTANCE
+
+
+def can_read(proficiency: str, item: str, *, region_required: bool = False) -> bool:
+    """Whether a native reader of ``proficiency`` may label items tagged ``item``.
+
+    The same maximized language and script; with ``region_required`` (a project for ``pt-BR``
+    only) also :func:`region_matches`. Macrolanguage and member are different languages unless
+    they are two spellings of one (``zh`` is not ``yue``; ``no`` is ``nb``).
+    """
+    person, wanted = maximized(proficiency), maximized(item)
+    if (person.language, person.script) != (wanted.language, wanted.script):
+        return False
+    return not region_required or region_matches(proficiency, item)
+
+
+def served_targets(
+    proficiencies: Iterable[str], targets: Iterable[str], *, region_required: bool = False
+) -> list[str]:
+    """The tags of ``targets`` (a project's languages) that a native reader of any of
+    ``proficiencies`` may label, sorted."""
+    mine = list(proficiencies)
+    return sorted(
+        target
+        for target in set(targets)
+        if any(can_read(p, target, region_required=region_required) for p in mine)
+    )
+
+
+def preferred_targets(proficiencies: Iterable[str], targets: Iterable[str]) -> list[str]:
+    """Of ``targets``, those read by someone of the same region too: routing offers them first."""
+    mine = list(proficiencies)
+    return sorted(
+        target for target in set(targets) if any(can_read(p, target, region_required=True) for p in mine)
+    )
+
+
+# --- declared against detected --------------------------------------------------------------
 
 
 def _agree(first: str | None, second: str | None) -> bool:
@@ -132,27 +309,31 @@ def _agree(first: str | None, second: str | None) -> bool:
     return first is None or second is None or first == second
 
 
+@cache
+def _language_identity(language: str) -> str:
+    """One code per language, whichever code a stored tag uses (``tl`` → ``fil``, ``no`` → ``nb``)."""
+    try:
+        canonical = parse_tag(normalize_language(language)).language
+    except UnknownLanguage:
+        canonical = language
+    return _IDENTITY_SPELLING.get(canonical, canonical)
+
+
 def compatible(first: Tag, second: Tag) -> bool:
     """:func:`compatible_tags` on parsed tags."""
     return (
-        second.language in spellings(first.language)
-        and _agree(first.script, second.script)
+        _language_identity(first.language) == _language_identity(second.language)
+        and _agree(implied_script(first), implied_script(second))
         and _agree(first.region, second.region)
     )
 
 
 def compatible_tags(first: str, second: str) -> bool:
-    """Whether two tags can name the same items: one language, and no subtag that both spell out
-    differs. ``pt`` and ``pt-BR`` are compatible, and so are ``nb`` and ``no``; ``pt-BR`` and
-    ``pt-PT``, or ``zh-Hans`` and ``zh-Hant``, are not (their readers are not interchangeable)."""
+    """Whether two tags can name the same items: one language, the same script where both commit
+    to one (spelt, or implied by the region: ``zh-TW`` is Traditional), and the same region where
+    both spell one. ``pt`` and ``pt-BR`` are compatible, and so are ``nb`` and ``no``; ``pt-BR``
+    and ``pt-PT``, ``zh-Hans`` and ``zh-Hant``, or ``zh-TW`` and ``zh-Hans`` are not."""
     return compatible(parse_tag(first), parse_tag(second))
-
-
-@cache
-def likely_script(language: str) -> str | None:
-    """The script ``language`` (a primary subtag) is written in by default, by CLDR (``sr`` → ``Cyrl``)."""
-    likely = get_global("likely_subtags").get(language.replace("-", "_"))
-    return likely.split("_")[1] if likely else None
 
 
 def written_tag(tag: str) -> Tag:
@@ -162,7 +343,7 @@ def written_tag(tag: str) -> Tag:
     where a declared ``zh`` would fit either script.
     """
     parsed = parse_tag(tag)
-    return parsed if parsed.script else replace(parsed, script=likely_script(parsed.language))
+    return parsed if parsed.script else replace(parsed, script=likely_script(str(parsed)))
 
 
 def more_specific(first: str, second: str) -> str:
@@ -179,21 +360,30 @@ def more_specific(first: str, second: str) -> str:
         return first
 
 
-def _wider(tag: Tag) -> tuple[Tag, ...]:
-    """The tag, and the bare language when the tag only adds a region (``es-MX`` → ``es``)."""
-    return (tag, Tag(tag.language)) if tag.region and not tag.script else (tag,)
+class Ambiguous(Exception):
+    """Several of a project's languages fit a tag equally well: a person must choose."""
 
 
-def served_languages(native: Iterable[str]) -> list[str]:
-    """Item language tags a native speaker of ``native`` tags may label, sorted.
+def target_for(tag: str, targets: Iterable[str]) -> str | None:
+    """The project language (one of ``targets``) an item of ``tag`` is routed as, or None.
 
-    A native tag with a region also serves the bare language (``es-MX`` serves ``es`` items), but
-    never the other way round, and a script is never dropped (``zh-Hans`` does not serve
-    ``zh-Hant``): routing errs on the side of sending less work rather than work to the wrong
-    people. Each served tag counts in every spelling of its language (``nb`` serves ``no``).
+    The target itself when listed; else the one compatible target (``zh-CN`` → ``zh-Hans``;
+    ``pt`` → ``pt-BR`` when it is the only Portuguese). Where several are compatible, the one of
+    the tag's own reading (a bare ``sr`` is Cyrillic), then of its spelt region; else
+    :class:`Ambiguous` (``pt`` in a project with ``pt-BR`` and ``pt-PT``: a person must choose).
     """
-    served: set[str] = set()
-    for tag in native:
-        for wider in _wider(parse_tag(tag)):
-            served.update(str(replace(wider, language=code)) for code in spellings(wider.language))
-    return sorted(served)
+    options = sorted(set(targets))
+    if tag in options:
+        return tag
+    parsed = parse_tag(tag)
+    fits = [target for target in options if compatible(parsed, parse_tag(target))]
+    if len(fits) <= 1:
+        return fits[0] if fits else None
+    same_reading = [target for target in fits if reading(target) == reading(tag)] or fits
+    if len(same_reading) == 1:
+        return same_reading[0]
+    if parsed.region is not None:
+        regional = [target for target in same_reading if maximized(target).region == parsed.region]
+        if len(regional) == 1:
+            return regional[0]
+    raise Ambiguous(tag)

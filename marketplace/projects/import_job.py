@@ -141,6 +141,7 @@ def _run_import(job: _ImportJob) -> None:
                 total=count,
                 processed=count,
                 accepted=count,
+                language_notes=result.language_notes,
                 finished_at=utcnow(),
             )
         )

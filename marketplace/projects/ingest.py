@@ -139,6 +139,7 @@ def _store_now(
             accepted=count,
             errors=[],
             error_count=0,
+            language_notes=result.language_notes,
             locale=locale,
             created_by_user_id=user_id,
             created_by_token_id=token_id,

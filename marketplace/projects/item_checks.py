@@ -7,6 +7,7 @@ must go on past the first problem to report many at once while keeping only the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from marketplace.db import utcnow
 from marketplace.ids import new_public_id
 from marketplace.languages.codes import UnknownLanguage, normalize_language
+from marketplace.languages.tags import UNDETERMINED, Ambiguous, target_for
 from marketplace.projects import schemas
 from marketplace.projects.language_decision import initial_language_columns
 from marketplace.projects.models import Item, Project
@@ -58,6 +60,8 @@ class CheckResult:
     errors: list[FieldError]
     error_count: int
     malformed: bool
+    #: Declared tags stored as another code, with how many items: ``{"declared", "language", "items"}``.
+    language_notes: list[dict[str, Any]]
 
     @property
     def status(self) -> int:
@@ -97,6 +101,14 @@ def existing_external_ids(session: Session, project_id: int, candidates: Sequenc
     return found
 
 
+@dataclass(frozen=True)
+class _Language:
+    """A declared language: the client's tag, canonical, and the project language it routes as."""
+
+    declared: str
+    target: str
+
+
 class _Checker:
     """Checks records one by one, keeps the first problems and builds the rows to insert."""
 
@@ -110,6 +122,7 @@ class _Checker:
         self.malformed = False
         self.rows: list[dict[str, Any]] = []
         self.now = utcnow()
+        self.read_as: Counter[tuple[str, str]] = Counter()
 
     def add(self, errors: Iterable[FieldError], *, malformed: bool) -> None:
         for error in errors:
@@ -169,19 +182,36 @@ class _Checker:
         self.add([error], malformed=False)
         return [error]
 
-    def _language(self, declared: str | None, path: str) -> tuple[str | None, list[FieldError]]:
-        if declared is None:
+    def _language(self, declared: str | None, path: str) -> tuple[_Language | None, list[FieldError]]:
+        """The declared tag, canonical, and the project language it is routed as. ``und`` (or no
+        tag) leaves the language to detection; deprecated codes are read as their canonical ones
+        (``iw`` → ``he``) and a more precise tag as the project's (``zh-CN`` → ``zh-Hans``)."""
+        if declared is None or declared.strip().lower() == UNDETERMINED:
             return None, []
         field_path = join_path(path, "language")
         try:
             language = normalize_language(declared)
+            target = target_for(language, self.project.languages)
         except UnknownLanguage:
             error = FieldError(
                 field_path, "unknown_language", _("“%(code)s” is not a known language code.", code=declared)
             )
+        except Ambiguous:
+            error = FieldError(
+                field_path,
+                "ambiguous_language",
+                _(
+                    "“%(code)s” fits several target languages of the project (%(targets)s); "
+                    "declare one of them.",
+                    code=declared,
+                    targets=", ".join(sorted(self.project.languages)),
+                ),
+            )
         else:
-            if language in self.project.languages:
-                return language, []
+            if target is not None:
+                if target.lower() != declared.strip().replace("_", "-").lower():
+                    self.read_as[(declared.strip(), target)] += 1
+                return _Language(language, target), []
             error = FieldError(
                 field_path,
                 "language_not_in_project",
@@ -190,15 +220,23 @@ class _Checker:
         self.add([error], malformed=False)
         return None, [error]
 
-    def _row(self, value: Mapping[str, Any], language: str | None) -> dict[str, Any]:
+    def notes(self) -> list[dict[str, Any]]:
+        return [
+            {"declared": declared, "language": target, "items": count}
+            for (declared, target), count in sorted(self.read_as.items())
+        ]
+
+    def _row(self, value: Mapping[str, Any], language: _Language | None) -> dict[str, Any]:
         return {
             "public_id": new_public_id("itm"),
             "project_id": self.project.id,
             "external_id": value.get("external_id"),
             "payload": value["payload"],
             "client_metadata": value.get("metadata", {}),
-            "declared_language": language,
-            **initial_language_columns(self.task_type, value["payload"], language),
+            "declared_language": language.declared if language else None,
+            **initial_language_columns(
+                self.task_type, value["payload"], language.target if language else None
+            ),
             "created_at": self.now,
         }
 
@@ -215,4 +253,4 @@ def check_upload(
         if count % PROGRESS_EVERY == 0:
             on_progress(count)
     on_progress(len(parsed.records))
-    return CheckResult(checker.rows, checker.errors, checker.error_count, checker.malformed)
+    return CheckResult(checker.rows, checker.errors, checker.error_count, checker.malformed, checker.notes())

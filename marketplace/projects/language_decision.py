@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from marketplace.languages import DetectionResult
 from marketplace.languages.result import REASON_AMBIGUOUS, REASON_MISMATCH, REASON_MIXED, REASON_UNCERTAIN
-from marketplace.languages.tags import compatible_tags, more_specific
+from marketplace.languages.tags import Ambiguous, compatible_tags, more_specific, target_for, written_tag
 from marketplace.projects.models import ItemState
 from marketplace.tasktypes import TaskType
 
@@ -80,32 +80,41 @@ def decide_item_language(
     if result.routable and result.language is not None:
         return _confident(result.language, result.method, declared, frozenset(project_languages))
     if declared is not None:
-        return _ready(declared, METHOD_DECLARED)
+        return _as_target(declared, METHOD_DECLARED, frozenset(project_languages))
     return _triage(result.reason or REASON_UNCERTAIN, result.method)
 
 
-def _confident(detected: str, method: str, declared: str | None, targets: frozenset[str]) -> Decision:
-    if declared is not None:
-        return _confident_declared(detected, method, declared, targets)
-    if detected in targets:
-        return _ready(detected, method)
-    matches = sorted(tag for tag in targets if compatible_tags(detected, tag))
-    if len(matches) == 1:
-        return _ready(matches[0], method)
-    # pt detected in a project with pt-BR and pt-PT: a person must choose.
-    return _triage(REASON_AMBIGUOUS if matches else REASON_NOT_IN_PROJECT, method)
-
-
-def _confident_declared(detected: str, method: str, declared: str, targets: frozenset[str]) -> Decision:
-    """The client's tag, refined by the detected one (the client's spelling where both say)."""
-    if not compatible_tags(detected, declared):
-        return _triage(REASON_MISMATCH, method)
-    chosen = next((tag for tag in (more_specific(declared, detected), declared) if tag in targets), None)
+def _as_target(tag: str, method: str, targets: frozenset[str]) -> Decision:
+    """Route as the project language :func:`~marketplace.languages.tags.target_for` picks."""
+    try:
+        chosen = target_for(tag, targets)
+    except Ambiguous:
+        # pt detected in a project with pt-BR and pt-PT: a person must choose.
+        return _triage(REASON_AMBIGUOUS, method)
     return _ready(chosen, method) if chosen is not None else _triage(REASON_NOT_IN_PROJECT, method)
 
 
+def _confident(detected: str, method: str, declared: str | None, targets: frozenset[str]) -> Decision:
+    # A detected tag describes text actually written: its script is the language's usual one
+    # where it is not spelt (a detected ``pa`` is Gurmukhi, never a project's ``pa-Arab``).
+    detected = str(written_tag(detected))
+    if declared is not None:
+        return _confident_declared(detected, method, declared, targets)
+    return _as_target(detected, method, targets)
+
+
+def _confident_declared(detected: str, method: str, declared: str, targets: frozenset[str]) -> Decision:
+    """The client's tag, refined by the detected one (the client's spelling where both say). A
+    text in another script than the declared tag commits to (``zh-TW`` declared, Simplified
+    text) is a mismatch too: its readers are not the declared tag's."""
+    if not compatible_tags(detected, declared):
+        return _triage(REASON_MISMATCH, method)
+    return _as_target(more_specific(declared, detected), method, targets)
+
+
 def decide_without_text(declared: str | None) -> Decision:
-    """An item with nothing to read (audio, image) takes the client's language, or waits for ops."""
+    """An item with nothing to read (audio, image) takes the client's language (already the
+    project language it routes as, :mod:`marketplace.projects.item_checks`), or waits for ops."""
     if declared is None:
         return _triage(REASON_NO_LANGUAGE)
     return _ready(declared, METHOD_DECLARED)

@@ -294,6 +294,9 @@ class ItemImport(Base):
     #: First problems found, each ``{"field", "code", "message"}``; the upload is refused whole.
     errors: Mapped[list[Any]] = mapped_column(default=list)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Declared languages read as another code, ``{"declared", "language", "items"}`` each
+    #: (``iw`` → ``he``, ``zh-CN`` → the project's ``zh-Hans``): the client learns what was stored.
+    language_notes: Mapped[list[Any]] = mapped_column(default=list)
     #: The locale of the uploader, so a job's error messages speak the caller's language.
     locale: Mapped[str] = mapped_column(String(16), default="en")
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))

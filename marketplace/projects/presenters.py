@@ -163,6 +163,7 @@ def import_json(status: ImportStatus) -> dict[str, Any]:
         "accepted": item_import.accepted,
         "error_count": item_import.error_count,
         "errors": list(item_import.errors or []),
+        "language_notes": list(item_import.language_notes or []),
         "batch": status.batch_public_id,
         "created_at": _required_timestamp(item_import.created_at),
         "started_at": timestamp(item_import.started_at),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.projects.settings.delivery import SETTINGS_SCHEMA as DELIVERY_SETTINGS_SCHEMA
+from marketplace.projects.settings.languages import SETTINGS_SCHEMA as LANGUAGE_SETTINGS_SCHEMA
 from marketplace.projects.settings.qualification import SETTINGS_SCHEMA as QUALIFICATION_SETTINGS_SCHEMA
 from marketplace.projects.settings.review import SETTINGS_SCHEMA as REVIEW_SETTINGS_SCHEMA
 from marketplace.tasktypes import TASK_TYPES
@@ -157,8 +158,10 @@ PROJECT_CREATE: JSONSchema = _closed(
             "type": "object",
             "description": "Project settings: `qualification` configures exams and hidden gold, "
             "`review` the review sample, passes and period, `payments` the platform fee, "
-            "`delivery` when deliveries are made without being asked for.",
+            "`delivery` when deliveries are made without being asked for, `languages` whether "
+            "a reader's region must match the item's.",
             "properties": {
+                "languages": LANGUAGE_SETTINGS_SCHEMA,
                 "qualification": QUALIFICATION_SETTINGS_SCHEMA,
                 "review": REVIEW_SETTINGS_SCHEMA,
                 "delivery": DELIVERY_SETTINGS_SCHEMA,
@@ -426,6 +429,7 @@ IMPORT: JSONSchema = {
         "accepted",
         "error_count",
         "errors",
+        "language_notes",
         "batch",
         "created_at",
         "finished_at",
@@ -454,6 +458,20 @@ IMPORT: JSONSchema = {
                     "field": {"type": "string"},
                     "code": {"type": "string"},
                     "message": {"type": "string"},
+                },
+            },
+        },
+        "language_notes": {
+            "type": "array",
+            "description": "Declared languages stored as another tag: a deprecated code read as its "
+            "canonical one (iw → he), or a more precise tag as the project's language (zh-CN → zh-Hans).",
+            "items": {
+                "type": "object",
+                "required": ["declared", "language", "items"],
+                "properties": {
+                    "declared": {"type": "string"},
+                    "language": {"type": "string"},
+                    "items": {"type": "integer"},
                 },
             },
         },

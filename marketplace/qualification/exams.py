@@ -23,8 +23,8 @@ from marketplace.accounts import service as accounts
 from marketplace.db import get_session, utcnow
 from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
-from marketplace.languages.tags import served_languages
 from marketplace.projects.models import Item, Project, ProjectState
+from marketplace.projects.readers import reads_target
 from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification.exam_scoring import score_attempt
 from marketplace.qualification.gold import class_key, label_names, project_or_404
@@ -50,8 +50,8 @@ class ExamQuestion:
     item: Item
 
 
-def _speaks(user_id: int, language: str) -> bool:
-    return language in served_languages(accounts.native_languages(user_id))
+def _speaks(user_id: int, project: Project, language: str) -> bool:
+    return reads_target(accounts.native_languages(user_id), project, language)
 
 
 def _check_can_start(
@@ -59,7 +59,7 @@ def _check_can_start(
 ) -> Qualification | None:
     if project.state != ProjectState.ACTIVE or language not in project.language_codes:
         raise NotFound(_("This project has no exam in this language."))
-    if not _speaks(user_id, language):
+    if not _speaks(user_id, project, language):
         raise Forbidden(_("Exams are for native speakers of the language; add it to your languages first."))
     qualification = get_qualification(user_id, project.id, language)
     if qualification is None:

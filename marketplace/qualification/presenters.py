@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from marketplace.accounts import service as accounts
 from marketplace.db import get_session
-from marketplace.languages.tags import served_languages
 from marketplace.projects.briefing import item_for_annotator, project_brief
 from marketplace.projects.models import Project, ProjectLanguage, ProjectState
 from marketplace.projects.presenters import timestamp
+from marketplace.projects.readers import reads_target, targets_in_languages
 from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification import service
 from marketplace.qualification.models import ExamAttempt, ExamState, Qualification, QualificationState
@@ -103,15 +103,19 @@ def suspended_json(qualification: Qualification) -> dict[str, Any]:
 def available_exams(user_id: int) -> list[dict[str, Any]]:
     """Active projects with an exam in one of the annotator's native languages, and where they stand."""
     session = get_session()
-    languages = served_languages(accounts.native_languages(user_id))
-    if not languages:
+    native = accounts.native_languages(user_id)
+    if not native:
         return []
-    rows = session.execute(
-        select(Project, ProjectLanguage.language)
-        .join(ProjectLanguage, ProjectLanguage.project_id == Project.id)
-        .where(Project.state == ProjectState.ACTIVE, ProjectLanguage.language.in_(languages))
-        .order_by(Project.priority.desc(), Project.id, ProjectLanguage.language)
-    ).all()
+    rows = [
+        (project, language)
+        for project, language in session.execute(
+            select(Project, ProjectLanguage.language)
+            .join(ProjectLanguage, ProjectLanguage.project_id == Project.id)
+            .where(Project.state == ProjectState.ACTIVE, targets_in_languages(native))
+            .order_by(Project.priority.desc(), Project.id, ProjectLanguage.language)
+        ).all()
+        if reads_target(native, project, language)
+    ]
     mine = {(q.project_id, q.language): q for q in service.list_qualifications(user_id)}
     exams = []
     for project, language in rows:

@@ -22,17 +22,19 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.accounts import service as accounts
 from marketplace.db import get_session, utcnow
 from marketplace.errors import Conflict, NotFound
 from marketplace.languages.codes import UnknownLanguage, normalize_language
 from marketplace.projects import item_lifecycle
 from marketplace.projects.models import Batch, Item, ItemState, Project, ProjectLanguage, ProjectState
+from marketplace.projects.readers import targets_in_languages
 from marketplace.projects.settings.qualification import QualificationSettings
 from marketplace.qualification import service as qualification
 from marketplace.qualification.gold_seen import gold_seen_by
 from marketplace.routing.assignment_lifecycle import move_assignment, record_event
 from marketplace.routing.budget import Price, claim_budget
-from marketplace.routing.eligibility import work_languages
+from marketplace.routing.eligibility import allowed_targets
 from marketplace.routing.models import (
     Assignment,
     AssignmentState,
@@ -59,15 +61,15 @@ def holds_slot(now: datetime) -> Any:
 
 def _candidate_projects(
     annotator_id: int, project_public_id: str | None
-) -> list[tuple[Project, list[str], QualificationSettings]]:
-    """Active projects the annotator may work on, each with the languages allowed there: qualified
-    languages, or native ones where the project needs no exam. Ordered by priority, then nearest
-    batch deadline; ties shuffled so that projects of equal standing share the workforce."""
+) -> list[tuple[Project, list[list[str]], QualificationSettings]]:
+    """Active projects the annotator may work on, each with the languages allowed there, in groups
+    to offer in turn (the annotator's own region first; :func:`~marketplace.routing.eligibility.
+    allowed_targets`). Ordered by priority, then nearest batch deadline; ties shuffled so that
+    projects of equal standing share the workforce."""
     session = get_session()
-    native = work_languages(annotator_id)
+    native = accounts.native_languages(annotator_id)
     qualified = qualification.qualified_pairs(annotator_id)
-    languages = sorted(set(native).union(*qualified.values()))
-    if not languages:
+    if not native and not qualified:
         return []
     nearest_deadline = (
         select(func.min(Batch.deadline))
@@ -80,7 +82,10 @@ def _candidate_projects(
         .options(selectinload(Project.languages))
         .where(
             Project.state == ProjectState.ACTIVE,
-            exists().where(ProjectLanguage.project_id == Project.id, ProjectLanguage.language.in_(languages)),
+            or_(
+                Project.id.in_(list(qualified)),
+                exists().where(ProjectLanguage.project_id == Project.id, targets_in_languages(native)),
+            ),
         )
     )
     if project_public_id is not None:
@@ -88,14 +93,15 @@ def _candidate_projects(
     rows = []
     for project, deadline in session.execute(query):
         settings = QualificationSettings.of(project.settings)
-        allowed = qualified.get(project.id, []) if settings.required else native
-        allowed = sorted(set(allowed) & set(project.language_codes))
-        if allowed:
-            rows.append((project, allowed, settings, deadline))
+        groups = allowed_targets(
+            native, project, qualified=qualified.get(project.id, []) if settings.required else None
+        )
+        if groups:
+            rows.append((project, groups, settings, deadline))
     far_future = datetime.max.replace(tzinfo=UTC)
     shuffled = _rng.sample(rows, len(rows))
     ordered = sorted(shuffled, key=lambda row: (-row[0].priority, row[3] or far_future))
-    return [(project, allowed, settings) for project, allowed, settings, _deadline in ordered]
+    return [(project, groups, settings) for project, groups, settings, _deadline in ordered]
 
 
 def _open_batches(session: Session, project_id: int, languages: Sequence[str]) -> list[int]:
@@ -263,27 +269,40 @@ def _claim(
     now: datetime,
 ) -> list[Assignment]:
     claimed: list[Assignment] = []
-    for project, allowed, settings in _candidate_projects(annotator_id, project_public_id):
-        languages, need, prices = _within_budget(session, project, allowed, wanted - len(claimed), now)
-        if not languages or need <= 0:
-            continue
-        # Each slot is hidden gold with the project's rate, but only while real work remains:
-        # a queue of nothing but gold would give the gold away.
-        n_gold = sum(1 for _ in range(need) if _rng.random() < settings.hidden_gold_rate)
-        batches = _open_batches(session, project.id, languages)
-        regular = _claim_regular(
-            session, project, batches, annotator_id, languages, need - n_gold, now, prices
-        )
-        if n_gold and batches:
-            gold = _claim_gold(session, project, annotator_id, languages, n_gold, now, prices)
-            regular += _claim_regular(
-                session, project, batches, annotator_id, languages, n_gold - len(gold), now, prices
+    for project, groups, settings in _candidate_projects(annotator_id, project_public_id):
+        for allowed in groups:
+            claimed += _claim_in_project(
+                session, project, settings, annotator_id, allowed, wanted - len(claimed), now
             )
-            claimed += gold
-        claimed += regular
-        if len(claimed) >= wanted:
-            break
+            if len(claimed) >= wanted:
+                return claimed
     return claimed
+
+
+def _claim_in_project(
+    session: Session,
+    project: Project,
+    settings: QualificationSettings,
+    annotator_id: int,
+    allowed: Sequence[str],
+    wanted: int,
+    now: datetime,
+) -> list[Assignment]:
+    languages, need, prices = _within_budget(session, project, allowed, wanted, now)
+    if not languages or need <= 0:
+        return []
+    # Each slot is hidden gold with the project's rate, but only while real work remains:
+    # a queue of nothing but gold would give the gold away.
+    n_gold = sum(1 for _ in range(need) if _rng.random() < settings.hidden_gold_rate)
+    batches = _open_batches(session, project.id, languages)
+    regular = _claim_regular(session, project, batches, annotator_id, languages, need - n_gold, now, prices)
+    if n_gold and batches:
+        gold = _claim_gold(session, project, annotator_id, languages, n_gold, now, prices)
+        regular += _claim_regular(
+            session, project, batches, annotator_id, languages, n_gold - len(gold), now, prices
+        )
+        return gold + regular
+    return regular
 
 
 def _within_budget(

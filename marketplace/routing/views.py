@@ -28,7 +28,7 @@ from marketplace.accounts.views import language_choices
 from marketplace.db import get_session, utcnow
 from marketplace.errors import Conflict
 from marketplace.i18n import current_locale_tag
-from marketplace.languages.codes import primary_subtag
+from marketplace.languages.tags import reading
 from marketplace.pipeline import submit as pipeline
 from marketplace.projects.service import get_project
 from marketplace.routing import service
@@ -83,9 +83,10 @@ def _annotator_id() -> int:
 
 
 def _report_choices(item_language: str) -> list[tuple[str, str]]:
-    """Every language except the item's own: reporting the language it already has says nothing."""
-    own = primary_subtag(item_language) if item_language else None
-    return [(code, name) for code, name in language_choices() if not code or primary_subtag(code) != own]
+    """Every language except the item's own reading (language and script): reporting what it
+    already is says nothing, but an ``sr-Cyrl`` item really in Latin script is worth reporting."""
+    own = reading(item_language) if item_language else None
+    return [(code, name) for code, name in language_choices() if not code or reading(code) != own]
 
 
 def _errors_by_field(errors: list[FieldError]) -> dict[str, list[str]]:

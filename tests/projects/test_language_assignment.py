@@ -64,6 +64,12 @@ def triage(reason: str, method: str | None = "model") -> Decision:
         # Tagalog detected is Filipino to a project that targets it, declared or not.
         (confident("tl"), None, ("fil",), ready("fil")),
         (confident("tl"), "fil", ("fil",), ready("fil")),
+        # A detected bare tag is text in the language's usual script: Gurmukhi is not Shahmukhi.
+        (confident("pa"), None, ("pa-Arab",), triage("not_in_project")),
+        (confident("pa"), None, ("pa", "pa-Arab"), ready("pa")),
+        (confident("pa-Arab"), None, ("pa", "pa-Arab"), ready("pa-Arab")),
+        (confident("zh-Hans"), "zh-TW", ("zh-Hans", "zh-Hant"), triage("mismatch")),  # zh-TW is Traditional
+        (confident("zh-Hans"), "zh-CN", ("zh-Hans", "zh-Hant"), ready("zh-Hans")),
         # Confidently contradicting the declaration, whoever noticed it.
         (confident("en"), "es", TARGETS, triage("mismatch")),
         (DetectionResult("pt", 0.99, "model", True, "mismatch"), "es", TARGETS, triage("mismatch")),

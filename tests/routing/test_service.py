@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from marketplace.db import get_session
 from marketplace.errors import Conflict
-from marketplace.languages.tags import served_languages
+from marketplace.languages.tags import served_targets
 from marketplace.pipeline import submit as pipeline
 from marketplace.projects import service as projects
 from marketplace.projects.models import Item, ItemState, ProjectState
@@ -52,10 +52,12 @@ def age_lease(app: Flask, assignment_id: str, minutes: int = 31) -> None:
         session.commit()
 
 
-def test_served_languages() -> None:
-    assert served_languages(["es-MX"]) == ["es", "es-MX"]
-    assert served_languages(["zh-Hans"]) == ["zh-Hans"]
-    assert served_languages(["pt-BR", "de"]) == ["de", "pt", "pt-BR"]
+def test_served_targets() -> None:
+    targets = ["es", "es-MX", "zh-Hans", "zh-Hant", "pt", "pt-BR", "pt-PT", "de"]
+    assert served_targets(["es-MX"], targets) == ["es", "es-MX"]
+    assert served_targets(["zh-Hans"], targets) == ["zh-Hans"]
+    assert served_targets(["pt-BR", "de"], targets) == ["de", "pt", "pt-BR", "pt-PT"]
+    assert served_targets(["pt-BR", "de"], targets, region_required=True) == ["de", "pt", "pt-BR"]
 
 
 def test_items_only_reach_native_speakers_of_their_language(
