@@ -344,6 +344,7 @@ function init(root) {
         bar.style.left = `${Math.min(100, from * 100)}%`;
         bar.style.width = `${Math.max(0.5, Math.min(100 - from * 100, (to - from) * 100))}%`;
         bar.textContent = name;
+        bar.dir = "auto"; // a speaker's name, in whatever script it is written
         bar.title = `${name} ${clock(turn.start)}–${clock(turn.end)}`;
         bar.addEventListener("click", (event) => {
           event.stopPropagation();

@@ -22,6 +22,10 @@ function fill(template, values) {
   return (template || "").replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
 }
 
+// A label's name inside a sentence of the interface, kept apart from the words around it (a
+// first-strong bidi isolate): an Arabic label in an English sentence, or the reverse, reads right.
+const isolate = (text) => `\u2068${text}\u2069`;
+
 function svgElement(name, attributes = {}) {
   const element = document.createElementNS(SVG_NS, name);
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
@@ -243,14 +247,14 @@ function init(root) {
     if (kpHidden) kpHidden.checked = false;
     save();
     draw();
-    say(fill(words.added, { label: point.name ?? object.label }));
+    say(fill(words.added, { label: isolate(point.name ?? object.label) }));
   }
 
   function updateKeypointPanel() {
     if (kind !== "keypoints") return;
     const object = shapes[state.active];
     if (!names.length) {
-      kpNext.textContent = object ? fill(words.nextAnonymous, { label: object.label }) : words.noObject;
+      kpNext.textContent = object ? fill(words.nextAnonymous, { label: isolate(object.label) }) : words.noObject;
       return;
     }
     const next = object && complete(object) ? null : nextName(object);
@@ -503,7 +507,7 @@ function init(root) {
     const shape = shapes[index];
     if (shape) {
       setLabel(shape.label, false);
-      say(fill(words.selected, { label: shape.label, number: fmt(index + 1) }));
+      say(fill(words.selected, { label: isolate(shape.label), number: fmt(index + 1) }));
     }
     draw();
   }
@@ -516,7 +520,7 @@ function init(root) {
     state.active = shift(state.active);
     save();
     draw();
-    say(fill(words.removed, { label: gone.label }));
+    say(fill(words.removed, { label: isolate(gone.label) }));
   }
 
   function setLabel(label, relabel = true) {
@@ -540,7 +544,7 @@ function init(root) {
     if (right - left < 1 || bottom - top < 1) return false;
     shapes.push({ label: state.label, x: left, y: top, width: round1(right - left), height: round1(bottom - top) });
     save();
-    say(fill(words.added, { label: state.label }));
+    say(fill(words.added, { label: isolate(state.label) }));
     return true;
   }
 
@@ -582,7 +586,7 @@ function init(root) {
     state.hover = null;
     save();
     draw();
-    say(fill(words.added, { label: state.label }));
+    say(fill(words.added, { label: isolate(state.label) }));
   }
 
   function moveShape(index, dx, dy) {
