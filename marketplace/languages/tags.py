@@ -83,6 +83,7 @@ class Tag:
         return "-".join(part for part in (self.language, self.script, self.region) if part)
 
 
+@cache
 def parse_tag(tag: str) -> Tag:
     """(language, script, region) of a tag already canonical; checks nothing, raises nothing.
 

@@ -64,7 +64,9 @@ def store_batch(
         chunk = rows[start : start + INSERT_CHUNK_SIZE]
         for row in chunk:
             row["batch_id"] = batch.id
-        session.execute(insert(Item), chunk)
+        # render_nulls: rows without a declared language would otherwise be grouped apart from the
+        # rest by the columns they omit, one statement per group instead of one per chunk.
+        session.execute(insert(Item).execution_options(render_nulls=True), chunk)
         on_progress(start + len(chunk))
     return batch
 

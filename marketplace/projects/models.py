@@ -286,7 +286,8 @@ class ItemImport(Base):
     batch_name: Mapped[str] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(8))
     filename: Mapped[str | None] = mapped_column(String(255))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Deferred: a poll of the import's progress must not read the whole upload (21 MiB for 100k items).
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     state: Mapped[str] = mapped_column(String(16), default=ImportState.QUEUED)
     total: Mapped[int | None] = mapped_column(Integer)
     processed: Mapped[int] = mapped_column(Integer, default=0)
