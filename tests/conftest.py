@@ -135,21 +135,17 @@ def run_jobs(app: Flask) -> Callable[[], int]:
     def run() -> int:
         if app.config["JOBS_MODE"] != "rq":
             return 0
-        from rq import Queue, SimpleWorker
+        from rq import Queue
 
         from marketplace.jobs import ALL_QUEUES
+        from workers.__main__ import make_worker
 
         redis = app.extensions["redis"]
         queues = [Queue(name, connection=redis) for name in ALL_QUEUES]
         pending = sum(q.count for q in queues)
-
-        class AppWorker(SimpleWorker):  # type: ignore[misc]
-            def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
-                # RQ 3 passes an ``execution`` too; forward whatever the installed RQ gives.
-                with app.app_context():
-                    return bool(super().perform_job(job, queue, *args, **kwargs))
-
-        AppWorker(queues, connection=redis).work(burst=True, with_scheduler=False)
+        # The project's own worker class: jobs in the app context, no fork, commands polled each
+        # second (RQ's 60 s poll made a burst worker wait up to a minute after its last job).
+        make_worker(app, list(ALL_QUEUES)).work(burst=True, with_scheduler=False)
         return pending
 
     return run

@@ -12,6 +12,9 @@ from typing import Any
 from marketplace import create_app
 from marketplace.jobs import ALL_QUEUES
 
+#: How often a worker's thread checks RQ's command channel (RQ's own default is 60 s).
+COMMAND_POLL_SECONDS = 1.0
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
@@ -62,6 +65,18 @@ def make_worker(app: Any, queue_names: list[str], fork: bool = False) -> Any:
         def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
             with app.app_context():
                 return bool(super().perform_job(job, queue, *args, **kwargs))
+
+        def subscribe(self) -> None:
+            """RQ's command channel (shutdown, kill-horse, stop-job), polled every second.
+
+            RQ polls it every 60 s, and stopping the worker waits for the poll in flight: a burst
+            worker (tests, ``--burst``) or a SIGTERM then hangs up to a minute after its last job.
+            """
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=COMMAND_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+            )
 
     connection = app.extensions["redis"]
     return AppWorker([Queue(name, connection=connection) for name in queue_names], connection=connection)
