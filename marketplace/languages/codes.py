@@ -8,12 +8,13 @@ so ``from marketplace.languages.codes import normalize_language`` keeps working.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.localedata import locale_identifiers
 
 from marketplace.languages.tags import (
+    TAG_CACHE_SIZE,
     UnknownLanguage,
     is_language,
     maximized,
@@ -75,7 +76,7 @@ def right_to_left_scripts() -> frozenset[str]:
     return frozenset(scripts)
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def text_direction(code: str) -> str:
     """``"rtl"`` for a tag whose script (spelt, or likely by CLDR) is written right to left, else
     ``"ltr"``: ``uz-Arab``, ``pa-PK`` and ``ks`` are right to left, ``uz`` and ``pa`` are not."""

@@ -25,12 +25,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.core import get_global
 from babel.localedata import locale_identifiers
 
-from marketplace.languages.tags import UnknownLanguage, likely_script, normalize_language, parse_tag
+from marketplace.languages.tags import (
+    TAG_CACHE_SIZE,
+    UnknownLanguage,
+    likely_script,
+    normalize_language,
+    parse_tag,
+)
 
 
 def _is_script(subtag: str) -> bool:
@@ -54,7 +60,7 @@ def _cldr_scripts() -> dict[str, frozenset[str]]:
     return {language: frozenset(scripts) for language, scripts in found.items()}
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def scripts_of(language: str) -> frozenset[str]:
     """The scripts CLDR writes ``language`` (a tag; its language subtag counts) in today:
     ``sr`` → {Cyrl, Latn}, ``pa`` → {Arab, Guru}, ``uz`` → {Arab, Cyrl, Latn}, ``de`` → {Latn}.
@@ -64,7 +70,7 @@ def scripts_of(language: str) -> frozenset[str]:
     return frozenset({likely} if likely else ()) | _cldr_scripts().get(primary, frozenset())
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def tag_in_script(tag: str, script: str) -> str | None:
     """The canonical tag of ``tag``'s language written in ``script`` (an ISO 15924 code), as
     detection reports it: with the script wherever the language has more than one and the registry

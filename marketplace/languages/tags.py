@@ -30,13 +30,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 import langcodes
 from babel.core import get_global
 from langcodes.tag_parser import LanguageTagError
 
+#: Entries kept per cached tag function: tags come from requests too (Accept-Language, uploads),
+#: so the caches are bounded; a service meets a few hundred distinct tags.
+TAG_CACHE_SIZE: Final = 4096
 #: The tag for "language not known": an upload that says it leaves the language to detection.
 UNDETERMINED: Final = "und"
 #: Codes that name no language a person speaks natively.
@@ -83,7 +86,7 @@ class Tag:
         return "-".join(part for part in (self.language, self.script, self.region) if part)
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def parse_tag(tag: str) -> Tag:
     """(language, script, region) of a tag already canonical; checks nothing, raises nothing.
 
@@ -95,7 +98,7 @@ def parse_tag(tag: str) -> Tag:
     return Tag.of(language, script, region)
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def _canonical(code: str) -> str:
     try:
         standard = langcodes.standardize_tag(code)
@@ -128,7 +131,7 @@ def _canonical(code: str) -> str:
     return str(Tag(language, script, region))
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def _cldr_language_alias(language: str) -> Tag | None:
     """CLDR's alias for a language subtag that the IANA registry keeps (``cmn`` → ``zh``, ``arb``
     → ``ar``, ``swh`` → ``sw``, ``prs`` → ``fa-AF``): an encompassed code replaced by its
@@ -204,7 +207,7 @@ def same_primary_language(first: str, second: str) -> bool:
 # --- identity: maximized tags ---------------------------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def maximized(tag: str) -> Tag:
     """The tag with CLDR's likely script and region filled in: ``zh-TW`` → ``zh-Hant-TW``,
     ``pa-PK`` → ``pa-Arab-PK``, ``sr`` → ``sr-Cyrl-RS``. Equivalent codes take one spelling."""
@@ -223,7 +226,7 @@ def reading(tag: str) -> str:
     return str(Tag(full.language, full.script))
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def minimal(tag: str) -> str:
     """The shortest tag that maximizes to the same one, for display: ``zh-Hans-CN`` → ``zh``,
     ``sr-Cyrl-RS`` → ``sr``, ``zh-Hant-TW`` → ``zh-Hant``, ``pt-Latn-PT`` → ``pt-PT``. CLDR's
@@ -310,7 +313,7 @@ def _agree(first: str | None, second: str | None) -> bool:
     return first is None or second is None or first == second
 
 
-@cache
+@lru_cache(maxsize=TAG_CACHE_SIZE)
 def _language_identity(language: str) -> str:
     """One code per language, whichever code a stored tag uses (``tl`` → ``fil``, ``no`` → ``nb``)."""
     try:
