@@ -89,6 +89,10 @@ class WebhookEndpoint(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     #: Signing key (shown to the client once at creation and on request to its owners).
     secret: Mapped[str] = mapped_column(String(80))
+    #: The key before the last rotation: messages are signed with it too until
+    #: ``previous_secret_until``, so a receiver can switch keys without refusing any message.
+    previous_secret: Mapped[str | None] = mapped_column(String(80))
+    previous_secret_until: Mapped[datetime | None]
     events: Mapped[list[Any]] = mapped_column(default=list)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Why it was turned off (``repeated_failure`` or ``by_client``), shown on its page.

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -68,6 +68,7 @@ class Receiver:
                             "content_type": self.headers.get("Content-Type"),
                             "user_agent": self.headers.get("User-Agent"),
                             "valid": signing.verify(receiver.secret, header, body),
+                            "signature": header,
                             "body": body,
                         }
                     )
@@ -177,7 +178,8 @@ def test_verify_accepts_a_good_signature_and_refuses_tampering_and_replays() -> 
     secret = signing.new_secret()
     assert secret.startswith("whsec_") and len(secret) > 40
     body = b'{"id":"evt_1"}'
-    header = signing.signature_header(secret, body, timestamp=1_700_000_000)
+    header = signing.signature_header([secret], body, timestamp=1_700_000_000)
+    assert header.count("v1=") == 1
     assert signing.verify(secret, header, body, now=1_700_000_100)
     assert not signing.verify(secret, header, body + b" ", now=1_700_000_100)
     assert not signing.verify("whsec_other", header, body, now=1_700_000_100)
@@ -186,6 +188,9 @@ def test_verify_accepts_a_good_signature_and_refuses_tampering_and_replays() -> 
     assert not signing.verify(secret, "", body)
     rotated = f"{header},v1={signing.compute_signature('whsec_old', 1_700_000_000, body)}"
     assert signing.verify(secret, rotated, body, now=1_700_000_000)
+    both = signing.signature_header([secret, "whsec_old"], body, timestamp=1_700_000_000)
+    assert both == rotated
+    assert signing.verify("whsec_old", both, body, now=1_700_000_000)
 
 
 def test_public_addresses() -> None:
@@ -414,12 +419,44 @@ def test_test_ping_and_rotation(
     assert receiver.received[-1]["type"] == service.TEST_EVENT_TYPE and receiver.received[-1]["valid"]
     assert receiver.received[-1]["event_id"] == ping["event_id"]
 
+    # A rotation keeps the previous secret signing too for a day: the receiver still holding it
+    # accepts the next event, and so does one that switched already.
+    before = utcnow()
     rotated = api("POST", f"/webhooks/endpoints/{endpoint['id']}/rotate-secret").get_json()
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != endpoint["secret"]
+    until = datetime.fromisoformat(rotated["previous_secret_valid_until"].replace("Z", "+00:00"))
+    assert timedelta(hours=23, minutes=59) < until - before <= timedelta(hours=24, seconds=5)
     event_id = record(app, client_org["organisation_id"])
     run(app)
-    assert receiver.received[-1]["event_id"] == event_id and not receiver.received[-1]["valid"]
+    assert receiver.received[-1]["event_id"] == event_id and receiver.received[-1]["valid"]
+    assert receiver.received[-1]["signature"].count("v1=") == 2
     receiver.secret = rotated["secret"]
+    api("POST", f"/webhooks/endpoints/{endpoint['id']}/test")
+    assert receiver.received[-1]["valid"]
+
+    # When the day is over, only the new secret signs.
+    with app.app_context():
+        session = get_session()
+        row = session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.public_id == endpoint["id"])
+        ).one()
+        row.previous_secret_until = utcnow() - timedelta(seconds=1)
+        session.commit()
+    api("POST", f"/webhooks/endpoints/{endpoint['id']}/test")
+    assert receiver.received[-1]["valid"] and receiver.received[-1]["signature"].count("v1=") == 1
+    receiver.secret = endpoint["secret"]
+    api("POST", f"/webhooks/endpoints/{endpoint['id']}/test")
+    assert not receiver.received[-1]["valid"]
+
+    # A leaked secret is ended at once: the message that follows carries the new signature only.
+    leaked = api(
+        "POST", f"/webhooks/endpoints/{endpoint['id']}/rotate-secret?expire_previous=true"
+    ).get_json()
+    assert leaked["previous_secret_valid_until"] is None
+    receiver.secret = rotated["secret"]
+    api("POST", f"/webhooks/endpoints/{endpoint['id']}/test")
+    assert not receiver.received[-1]["valid"] and receiver.received[-1]["signature"].count("v1=") == 1
+    receiver.secret = leaked["secret"]
     api("POST", f"/webhooks/endpoints/{endpoint['id']}/test")
     assert receiver.received[-1]["valid"]
 
@@ -519,6 +556,11 @@ def test_bad_requests(api: Callable[..., Any], receiver: Receiver) -> None:
     endpoint = create_endpoint(api, receiver)
     assert api("PATCH", f"/webhooks/endpoints/{endpoint['id']}", json={}).status_code == 400
     assert api("GET", f"/webhooks/endpoints/{endpoint['id']}/messages?state=odd").status_code == 400
+    odd = api("POST", f"/webhooks/endpoints/{endpoint['id']}/rotate-secret?expire_previous=soon")
+    assert odd.status_code == 400 and odd.get_json()["error"]["field"] == "expire_previous"
+    assert (
+        api("GET", f"/webhooks/endpoints/{endpoint['id']}").get_json()["previous_secret_valid_until"] is None
+    )
     assert api("DELETE", f"/webhooks/endpoints/{endpoint['id']}").status_code == 204
     assert api("GET", f"/webhooks/endpoints/{endpoint['id']}").status_code == 404
 
@@ -572,6 +614,20 @@ def test_pages_render_and_show_the_secret_only_once(
     assert response.status_code == 303
     run(app)
     assert receiver.event_ids() == [event_id, event_id]
+
+    # Rotating on the page shows the new secret once, and until when the old one signs too.
+    rotated = client.post(
+        f"/organisation/webhooks/{public_id}/rotate-secret",
+        data={"csrf_token": csrf_token(client, f"/organisation/webhooks/{public_id}")},
+    )
+    html = rotated.get_data(as_text=True)
+    assert rotated.status_code == 200 and "messages are signed with the previous secret too" in html
+    with app.app_context():
+        row = get_session().scalar(select(WebhookEndpoint))
+        assert row is not None and row.secret in html and row.previous_secret == secret
+    assert "signed with the previous secret too" in client.get(
+        f"/organisation/webhooks/{public_id}"
+    ).get_data(as_text=True)
 
     bad = post_form(
         client, "/organisation/webhooks", {"url": "ftp://x.example/", "events": ["item.completed"]}

@@ -130,12 +130,25 @@ def delete_webhook_endpoint(principal: Actor, endpoint_id: str) -> ResponseRetur
 @endpoint(
     "/webhooks/endpoints/<endpoint_id>/rotate-secret",
     "POST",
-    summary="Replace the signing secret (the answer holds the new one, shown only now)",
+    summary="Replace the signing secret (the answer holds the new one, shown only now); the previous "
+    "one keeps signing for 24 hours unless `expire_previous=true`",
     tags=TAGS,
     response_schema=schemas.ENDPOINT_WITH_SECRET,
+    query=(
+        QueryParam(
+            "expire_previous",
+            {"type": "boolean", "default": False},
+            "End the previous secret at once (it leaked) instead of letting it sign for 24 hours.",
+        ),
+    ),
 )
 def rotate_webhook_secret(principal: Actor, endpoint_id: str) -> ResponseReturnValue:
-    webhook = service.rotate_secret(service.visible_endpoint(principal, endpoint_id).id)
+    expire_previous = request.args.get("expire_previous", "false").strip().lower()
+    if expire_previous not in ("true", "false"):
+        raise InvalidInput([FieldError("expire_previous", "invalid", _("Use true or false."))])
+    webhook = service.rotate_secret(
+        service.visible_endpoint(principal, endpoint_id).id, expire_previous=expire_previous == "true"
+    )
     return jsonify(_body(webhook, with_secret=True))
 
 

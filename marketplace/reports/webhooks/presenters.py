@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from marketplace.reports.models import WebhookEndpoint, WebhookMessageState
-from marketplace.reports.webhooks.service import LoggedMessage, PingResult, iso_utc
+from marketplace.reports.webhooks.service import LoggedMessage, PingResult, iso_utc, previous_secret_until
 
 
 def _timestamp(value: datetime | None) -> str | None:
@@ -31,6 +31,7 @@ def endpoint_json(
         "disabled_reason": endpoint.disabled_reason,
         "disabled_at": _timestamp(endpoint.disabled_at),
         "consecutive_failures": endpoint.consecutive_failures,
+        "previous_secret_valid_until": _timestamp(previous_secret_until(endpoint)),
         "created_at": iso_utc(endpoint.created_at),
     }
     if with_secret:

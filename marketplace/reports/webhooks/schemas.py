@@ -92,6 +92,7 @@ ENDPOINT: JSONSchema = {
         "disabled_reason",
         "disabled_at",
         "consecutive_failures",
+        "previous_secret_valid_until",
         "created_at",
     ],
     "properties": {
@@ -111,6 +112,12 @@ ENDPOINT: JSONSchema = {
             "type": "integer",
             "description": "Messages in a row that ran out of retries; any success resets it.",
         },
+        "previous_secret_valid_until": _timestamp(
+            "After a rotation, messages are signed with the new and the previous secret (two `v1=` "
+            "entries) until this time, so a receiver can switch without refusing any; null when "
+            "only the current secret signs.",
+            nullable=True,
+        ),
         "created_at": _timestamp("When it was registered."),
     },
 }

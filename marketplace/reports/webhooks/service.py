@@ -66,6 +66,8 @@ RETRY_JITTER = 0.1
 #: How far a claim pushes ``next_attempt_at``: longer than one attempt can take (the transport's
 #: timeout), so the claim outlives the request; a worker that dies mid-send frees the message then.
 CLAIM_SECONDS = 60
+#: How long a replaced secret keeps signing messages next to the new one.
+ROTATION_GRACE = timedelta(hours=24)
 #: Failed messages in a row (each after all its retries) after which an endpoint is disabled.
 DISABLE_AFTER_FAILED_MESSAGES = 5
 #: Events fanned out per transaction.
@@ -279,14 +281,34 @@ def delete_endpoint(endpoint_id: int) -> None:
     session.commit()
 
 
-def rotate_secret(endpoint_id: int) -> WebhookEndpoint:
-    """Give the endpoint a new secret. Attempts from now on are signed with it only: the receiver
-    must switch at once (messages that fail meanwhile are retried with the new one)."""
+def rotate_secret(endpoint_id: int, *, expire_previous: bool = False) -> WebhookEndpoint:
+    """Give the endpoint a new secret. For :data:`ROTATION_GRACE` messages are signed with the
+    new and the previous secret (two ``v1=`` entries), so the receiver can switch at its own pace
+    without refusing one; ``expire_previous`` ends the old secret at once (it leaked)."""
     session = get_session()
     endpoint = _endpoint(session, endpoint_id)
+    if expire_previous:
+        endpoint.previous_secret, endpoint.previous_secret_until = None, None
+    else:
+        endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, utcnow() + ROTATION_GRACE
     endpoint.secret = signing.new_secret()
     session.commit()
     return endpoint
+
+
+def previous_secret_until(endpoint: WebhookEndpoint, now: datetime | None = None) -> datetime | None:
+    """Until when the secret replaced last still signs messages; None when it no longer does."""
+    until = endpoint.previous_secret_until
+    moment = now or utcnow()
+    return until if endpoint.previous_secret and until is not None and until > moment else None
+
+
+def signing_keys(endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
+    """The secrets a message sent at ``now`` is signed with: the current one, and the previous one
+    while its grace lasts."""
+    if endpoint.previous_secret and previous_secret_until(endpoint, now) is not None:
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
 
 
 # --- the delivery log ------------------------------------------------------------------------------
@@ -449,7 +471,7 @@ class _Claim:
     attempts: int
     claimed_until: datetime
     url: str
-    secret: str
+    keys: tuple[str, ...]
     event_public_id: str
     event_type: str
     body: bytes
@@ -503,7 +525,7 @@ def _claim_next() -> _Claim | None:
             attempts=message.attempts,
             claimed_until=message.next_attempt_at,
             url=endpoint.url,
-            secret=endpoint.secret,
+            keys=signing_keys(endpoint, now),
             event_public_id=event.public_id,
             event_type=event.kind,
             body=event_body(event.public_id, event.kind, event.created_at, organisation, dict(event.data)),
@@ -592,7 +614,7 @@ def send_due_messages(limit: int = SEND_LIMIT, budget_seconds: float = SEND_BUDG
         claim = _claim_next()
         if claim is None:
             break
-        headers = signing.request_headers(claim.secret, claim.event_public_id, claim.event_type, claim.body)
+        headers = signing.request_headers(claim.keys, claim.event_public_id, claim.event_type, claim.body)
         outcome = transport.post(claim.url, claim.body, headers, allow_private)
         _record(claim, outcome)
         attempted += 1
@@ -638,9 +660,9 @@ def send_test(endpoint_id: int) -> PingResult:
     session = get_session()
     endpoint = _endpoint(session, endpoint_id)
     organisation = organisation_public_ids([endpoint.organisation_id])[endpoint.organisation_id]
-    url, secret, endpoint_public_id = endpoint.url, endpoint.secret, endpoint.public_id
+    url, keys, endpoint_public_id = endpoint.url, signing_keys(endpoint, utcnow()), endpoint.public_id
     session.commit()
     event_id = new_public_id("evt")
     body = event_body(event_id, TEST_EVENT_TYPE, utcnow(), organisation, {"endpoint": endpoint_public_id})
-    headers = signing.request_headers(secret, event_id, TEST_EVENT_TYPE, body)
+    headers = signing.request_headers(keys, event_id, TEST_EVENT_TYPE, body)
     return PingResult(event_id, transport.post(url, body, headers, allow_private_networks()))

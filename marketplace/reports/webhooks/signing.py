@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 
 #: Header carrying ``t=<unix seconds>,v1=<hex HMAC-SHA256>``.
 SIGNATURE_HEADER = "Marketplace-Signature"
@@ -41,21 +42,23 @@ def compute_signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+def signature_header(keys: Sequence[str], body: bytes, timestamp: int | None = None) -> str:
+    """``t=<stamp>`` and one ``v1=`` per key: during a rotation, the new key's and the previous
+    one's, so a receiver holding either accepts the message."""
     stamp = int(time.time()) if timestamp is None else timestamp
-    return f"t={stamp},v1={compute_signature(secret, stamp, body)}"
+    return ",".join([f"t={stamp}", *(f"v1={compute_signature(key, stamp, body)}" for key in keys)])
 
 
 def request_headers(
-    secret: str, event_id: str, event_type: str, body: bytes, timestamp: int | None = None
+    keys: Sequence[str], event_id: str, event_type: str, body: bytes, timestamp: int | None = None
 ) -> dict[str, str]:
-    """Every header of one attempt: signed at ``timestamp`` (now when not given)."""
+    """Every header of one attempt: signed with each of ``keys`` at ``timestamp`` (now when not given)."""
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         EVENT_ID_HEADER: event_id,
         EVENT_TYPE_HEADER: event_type,
-        SIGNATURE_HEADER: signature_header(secret, body, timestamp),
+        SIGNATURE_HEADER: signature_header(keys, body, timestamp),
     }
 
 
@@ -69,8 +72,9 @@ def verify(
     """Whether ``header`` (the ``Marketplace-Signature`` value) signs ``body`` (the raw bytes) with
     ``secret``, at a time no further than ``tolerance_seconds`` from ``now``.
 
-    Several ``v1=`` entries are accepted (any one may match), so signing with two secrets during a
-    rotation would need no change on the receiver's side. Comparison is constant-time.
+    Several ``v1=`` entries are accepted (any one may match): during a rotation each message is
+    signed with the new secret and the previous one, so a receiver switches whenever it is ready.
+    Comparison is constant-time.
     """
     timestamp: int | None = None
     signatures: list[str] = []

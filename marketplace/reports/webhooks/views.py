@@ -203,6 +203,7 @@ def _detail_page(
             form=form,
             service_errors=service_errors or {},
             new_secret=new_secret,
+            previous_secret_until=service.previous_secret_until(endpoint),
             notice=disabled_notice(endpoint),
             messages=log.items,
             next_cursor=log.next_cursor,
