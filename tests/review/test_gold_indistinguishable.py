@@ -5,10 +5,12 @@ hidden gold."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -24,6 +26,13 @@ from tests.api.conftest import sign_in
 from tests.review.test_review_flow import _fund
 
 GOLD = [(f"Gracias, el pedido {n} llegó perfecto y a tiempo.", "positive") for n in range(6)]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_routing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Routing draws hidden gold at random; a fixed seed makes every run serve both kinds (unseeded,
+    about one run in 250 served no gold among its first eight claims and compared nothing)."""
+    monkeypatch.setattr(routing, "_rng", random.Random(20261208))
 
 
 def _priced_project_with_gold(

@@ -457,10 +457,19 @@ GOLD = [
 
 
 def test_hidden_gold_right_is_paid_with_real_work_and_wrong_is_reviewed_alone(
-    app: Flask, make_project: Callable[..., Any], annotator: Callable[..., int], make_user: Callable[..., Any]
+    app: Flask,
+    make_project: Callable[..., Any],
+    annotator: Callable[..., int],
+    make_user: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import random
+
     from marketplace.accounts.models import Role
     from marketplace.qualification.models import GoldAnswer
+
+    # Hidden gold is drawn at random per slot: seeded, every run meets it (and the same way).
+    monkeypatch.setattr(routing, "_rng", random.Random(20261208))
 
     info = make_project(
         [("es", f"Mensaje número {n}: quería contarles cómo fue mi compra.") for n in range(12)],
