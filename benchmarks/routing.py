@@ -43,6 +43,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+if not __package__:  # run as a script: benchmarks/ is on the path, the checkout is not
+    sys.path.insert(0, str(ROOT))
+from benchmarks.scratch_database import database_urls, recreate_database  # noqa: E402
+
 LABELS = ("positive", "neutral", "negative")
 LANGUAGE = "en"
 PASSWORD = "bench-password-2026"  # scratch accounts in a scratch database
@@ -56,36 +60,7 @@ _FORM_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
-# --- the scratch database and its seed -------------------------------------------------------------
-
-
-def database_urls(server: str, database: str) -> tuple[str, str, str]:
-    """(SQLAlchemy URL for the app, libpq URL for psycopg, libpq URL of the server's admin db)."""
-    from sqlalchemy.engine import make_url
-
-    base = make_url(server).set(drivername="postgresql")
-    target = base.set(database=database)
-    admin = base.set(database="postgres")
-    return (
-        target.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
-        target.render_as_string(hide_password=False),
-        admin.render_as_string(hide_password=False),
-    )
-
-
-def recreate_database(admin_dsn: str, database: str, app_url: str) -> None:
-    import psycopg
-    from alembic import command
-    from alembic.config import Config
-    from psycopg import sql
-
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", app_url.replace("%", "%%"))
-    cfg.attributes["configure_logging"] = False
-    command.upgrade(cfg, "head")
+# --- the seed of the scratch database ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
