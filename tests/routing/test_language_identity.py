@@ -19,8 +19,8 @@ from flask import Flask
 
 from marketplace.errors import Forbidden
 from marketplace.projects import service as projects
-from marketplace.projects.ingest import upload_items
-from marketplace.projects.models import ProjectState
+from marketplace.projects.ingest import UploadOutcome, upload_items
+from marketplace.projects.models import Project, ProjectState
 from marketplace.projects.upload_parsing import Upload
 from marketplace.qualification import exams
 from marketplace.qualification.presenters import available_exams
@@ -121,6 +121,35 @@ def test_the_table_is_large_and_covers_every_digraphic_language() -> None:
         assert tag in items
 
 
+def _active_image_project(
+    organisation: int, name: str, languages: list[str], guidelines: dict[str, str], **changes: Any
+) -> Project:
+    """An active box-drawing project (its items have no text: their declared language stands),
+    open to native readers unless ``settings`` says otherwise."""
+    project = projects.create_project(
+        organisation,
+        {
+            "name": name,
+            "task_type": "image_bounding_box",
+            "source_language": next(iter(guidelines)),
+            "languages": languages,
+            "overlap": 1,
+            "ontology": {
+                "labels": [{"name": "car", "definition": "A car.", "edge_cases": [], "examples": []}]
+            },
+            "guidelines": guidelines,
+            "settings": {"qualification": {"required": False}},
+            **changes,
+        },
+    )
+    projects.set_project_state(project.id, ProjectState.ACTIVE, None)
+    return project
+
+
+def _upload(project: Project, items: list[dict[str, Any]]) -> UploadOutcome:
+    return upload_items(project.id, Upload(format="json", content=json.dumps({"items": items}).encode()))
+
+
 @pytest.fixture
 def world(app: Flask, organisation: int, annotator: Callable[..., int]) -> Iterator[dict[str, Any]]:
     """One open image project per (item tag, rule) with one ready item, and one annotator per
@@ -128,28 +157,15 @@ def world(app: Flask, organisation: int, annotator: Callable[..., int]) -> Itera
     found: dict[str, Any] = {"projects": {}, "readers": {}}
     with app.app_context():
         for n, (item, required, _yes, _no) in enumerate(TABLE):
-            project = projects.create_project(
+            project = _active_image_project(
                 organisation,
-                {
-                    "name": f"{item} {required} {n}",
-                    "task_type": "image_bounding_box",
-                    "source_language": item,
-                    "languages": [item],
-                    "overlap": 1,
-                    "max_overlap": 5,
-                    "ontology": {
-                        "labels": [{"name": "car", "definition": "A car.", "edge_cases": [], "examples": []}]
-                    },
-                    "guidelines": {item: "Box every car."},
-                    "settings": {
-                        "qualification": {"required": False},
-                        "languages": {"region_required": required},
-                    },
-                },
+                f"{item} {required} {n}",
+                [item],
+                {item: "Box every car."},
+                max_overlap=5,
+                settings={"qualification": {"required": False}, "languages": {"region_required": required}},
             )
-            projects.set_project_state(project.id, ProjectState.ACTIVE, None)
-            document = {"batch": {"name": "b"}, "items": [{"language": item, "payload": IMAGE}]}
-            upload_items(project.id, Upload(format="json", content=json.dumps(document).encode()))
+            _upload(project, [{"language": item, "payload": IMAGE}])
             found["projects"][(item, required)] = project.public_id
     for reader in sorted({reader for reader, *_ in CASES}):
         found["readers"][reader] = annotator(reader)
@@ -173,24 +189,13 @@ def test_a_reader_gets_items_of_their_region_first(
     app: Flask, organisation: int, annotator: Callable[..., int]
 ) -> None:
     with app.app_context():
-        project = projects.create_project(
-            organisation,
-            {
-                "name": "Portuguese",
-                "task_type": "image_bounding_box",
-                "source_language": "pt-BR",
-                "languages": ["pt-BR", "pt-PT"],
-                "overlap": 1,
-                "ontology": {
-                    "labels": [{"name": "car", "definition": "A car.", "edge_cases": [], "examples": []}]
-                },
-                "guidelines": {"pt-BR": "Marque os carros."},
-                "settings": {"qualification": {"required": False}},
-            },
+        project = _active_image_project(
+            organisation, "Portuguese", ["pt-BR", "pt-PT"], {"pt-BR": "Marque os carros."}
         )
-        projects.set_project_state(project.id, ProjectState.ACTIVE, None)
-        items = [{"language": "pt-BR", "payload": IMAGE}] * 3 + [{"language": "pt-PT", "payload": IMAGE}] * 3
-        upload_items(project.id, Upload(format="json", content=json.dumps({"items": items}).encode()))
+        _upload(
+            project,
+            [{"language": "pt-BR", "payload": IMAGE}] * 3 + [{"language": "pt-PT", "payload": IMAGE}] * 3,
+        )
     lisbon, recife = annotator("pt-PT"), annotator("pt-BR")
     with app.app_context():
         first = routing.claim_next_assignments(lisbon, 3)
@@ -212,31 +217,15 @@ def test_the_stranded_readers_of_one_mixed_project_each_get_their_items(
     declared = {"zh": "zh", "zh-Hans": "zh-Hans", "zh-Hant": "zh-Hant", "pa": "pa", "pa-Arab": "pa-Arab"}
     declared |= {"sr-Cyrl": "sr-Cyrl", "sr-Latn": "sr-Latn", "he": "iw"}
     with app.app_context():
-        project = projects.create_project(
-            organisation,
-            {
-                "name": "Scripts",
-                "task_type": "image_bounding_box",
-                "source_language": "zh",
-                "languages": sorted(declared),
-                "overlap": 1,
-                "max_overlap": 1,
-                "ontology": {
-                    "labels": [{"name": "car", "definition": "A car.", "edge_cases": [], "examples": []}]
-                },
-                "guidelines": {"zh": "框出每辆车。"},
-                "settings": {"qualification": {"required": False}},
-            },
+        project = _active_image_project(
+            organisation, "Scripts", sorted(declared), {"zh": "框出每辆车。"}, max_overlap=1
         )
-        projects.set_project_state(project.id, ProjectState.ACTIVE, None)
         items = [
             {"external_id": f"{target}-{n}", "language": tag, "payload": IMAGE}
             for target, tag in declared.items()
             for n in range(3)
         ]
-        outcome = upload_items(
-            project.id, Upload(format="json", content=json.dumps({"items": items}).encode())
-        )
+        outcome = _upload(project, items)
         assert outcome.item_import.language_notes == [{"declared": "iw", "language": "he", "items": 3}]
     readers = {
         "zh-CN": ["zh", "zh-Hans"],  # bare zh is Simplified
@@ -259,21 +248,14 @@ def test_an_exam_is_open_to_the_readers_of_its_script_only(
     app: Flask, organisation: int, annotator: Callable[..., int]
 ) -> None:
     with app.app_context():
-        project = projects.create_project(
+        project = _active_image_project(
             organisation,
-            {
-                "name": "Exam",
-                "task_type": "image_bounding_box",
-                "source_language": "zh-Hant",
-                "languages": ["zh-Hans", "zh-Hant"],
-                "ontology": {
-                    "labels": [{"name": "car", "definition": "A car.", "edge_cases": [], "examples": []}]
-                },
-                "guidelines": {"zh-Hant": "框出每輛車。"},
-                "settings": {"qualification": {"required": True}},
-            },
+            "Exam",
+            ["zh-Hans", "zh-Hant"],
+            {"zh-Hant": "框出每輛車。"},
+            overlap=3,
+            settings={"qualification": {"required": True}},
         )
-        projects.set_project_state(project.id, ProjectState.ACTIVE, None)
     taiwan, beijing = annotator("zh-TW"), annotator("zh-CN")
     with app.app_context():
         assert [exam["language"] for exam in available_exams(taiwan)] == ["zh-Hant"]
